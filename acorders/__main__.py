@@ -1,0 +1,3 @@
+from acorders.cli import main
+
+main()

@@ -1,0 +1,244 @@
+"""Turning what ActiveCampaign (or whatever answers at its URL) sent back into acorders' exceptions.
+
+Kept apart from the HTTP loop in ``client.py`` because bodies are untrusted: HTML from proxies, ``{}``,
+plain strings in ``errors``, missing ``source``. Nothing here may crash on any body.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import requests
+
+from acorders.errors import AuthError, ConfigError, NotFound, Rejected, WrongURLError
+
+NOT_JSON: Any = object()  # sentinel: the body is not JSON (HTML, empty, truncated)
+
+URL_HINT = "Use the API URL shown in ActiveCampaign under Settings > Developer, e.g. https://ACCOUNT.api-us1.com"
+KEY_HINT = (
+    "Check ACTIVECAMPAIGN_API_KEY (or --api-key) and the account URL: both are shown in ActiveCampaign "
+    "under Settings > Developer, and the key must belong to that account."
+)
+
+
+def status_text(status: int) -> str:
+    """``503 Service Unavailable``: the code with its standard phrase, for messages."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def parse_json(content: bytes) -> Any:
+    """The decoded body, or ``NOT_JSON``; never raises, whatever the bytes."""
+    if not content.strip():
+        return NOT_JSON
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return NOT_JSON
+
+
+def summarize_body(content: bytes, limit: int = 200) -> str:
+    """A one-line excerpt of a body for messages: an HTML page's title or text, at most ``limit`` chars."""
+    text = content[: limit * 20].decode("utf-8", errors="replace")
+    if "<" in text and ">" in text:
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        if title and title.group(1).strip():
+            text = title.group(1)
+        else:
+            text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.IGNORECASE | re.DOTALL)
+            text = re.sub(r"<[^>]*>", " ", text)
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    if not text:
+        return "an empty body"
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def pointer_to_path(pointer: str, root: str) -> str | None:
+    """``/data/attributes/orderProducts/0/price`` -> ``ecomOrder.orderProducts[0].price`` (root = envelope key)."""
+    if not isinstance(pointer, str):
+        return None
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
+    if parts[:2] == ["data", "attributes"]:
+        parts = parts[2:]
+    elif parts[:1] == ["data"]:
+        parts = parts[1:]
+    path = root
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else f".{part}"
+    return path
+
+
+def parse_errors(data: Any, root: str) -> tuple[list[tuple[str | None, str]], list[str | None]]:
+    """The (path, message) pairs and parallel codes of an error body, whatever its shape."""
+    errors: list[tuple[str | None, str]] = []
+    codes: list[str | None] = []
+    if not isinstance(data, dict):
+        return errors, codes
+    entries = data.get("errors")
+    if isinstance(entries, dict):  # {"email": ["is invalid"]} style
+        for field, value in entries.items():
+            for item in value if isinstance(value, list) else [value]:
+                errors.append((f"{root}.{field}", _text(item)))
+                codes.append(None)
+    elif isinstance(entries, list):
+        for entry in entries:
+            path, message, code = _parse_entry(entry, root)
+            errors.append((path, message))
+            codes.append(code)
+    elif entries is not None:
+        errors.append((None, _text(entries)))
+        codes.append(None)
+    for key in ("message", "error"):
+        if not errors and isinstance(data.get(key), str) and data[key].strip():
+            errors.append((None, data[key].strip()))
+            codes.append(None)
+    return errors, codes
+
+
+def _parse_entry(entry: Any, root: str) -> tuple[str | None, str, str | None]:
+    if not isinstance(entry, dict):
+        return None, _text(entry), None
+    title = _text(entry.get("title") or "")
+    detail = _text(entry.get("detail") or "")
+    code = entry.get("code")
+    code = str(code) if code not in (None, "") else None
+    message = title or detail or (f"error {code}" if code else _text(entry))
+    if title and detail and detail != title:
+        message = f"{title} ({detail})"
+    source = entry.get("source")
+    path = pointer_to_path(source.get("pointer"), root) if isinstance(source, dict) else None
+    return path, message, code
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def error_for_response(
+    status: int, content: bytes, location: str | None, *, path: str, base_url: str, root: str
+) -> Exception:
+    """The exception for an answer that is final (3xx, 4xx other than 429): no retry can change it.
+
+    ``path`` is relative to /api/3 (with query); ``root`` names the envelope for 422 pointers."""
+    api_path = "/api/3" + path.split("?", 1)[0]
+    if status in (401, 403):
+        return AuthError(f"ActiveCampaign refused the API key (HTTP {status})", hint=KEY_HINT)
+    if 300 <= status < 400:
+        where = f" to {location}" if location else ""
+        return WrongURLError(
+            f"{base_url} redirects {api_path}{where} (HTTP {status}) instead of answering like "
+            "an ActiveCampaign API",
+            hint=URL_HINT,
+        )
+    data = parse_json(content)
+    if status == 404:
+        message = data.get("message") if isinstance(data, dict) else None
+        if isinstance(message, str) and message.strip():
+            return NotFound(message.strip(), 404)
+        return WrongURLError(
+            f"{base_url} does not answer like an ActiveCampaign API (HTTP 404 on {api_path})", hint=URL_HINT
+        )
+    errors, codes = parse_errors(data, root) if data is not NOT_JSON else ([], [])
+    if errors:
+        first_path, first_message = errors[0]
+        first = f"{first_path}: {first_message}" if first_path else first_message
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        message = f"ActiveCampaign rejected the request (HTTP {status}): {first}{more}"
+    elif data is NOT_JSON:
+        message = f"ActiveCampaign answered {status_text(status)}: {summarize_body(content)}"
+    else:
+        shown = _text(data)
+        shown = shown if len(shown) <= 200 else shown[:199] + "…"
+        message = f"ActiveCampaign answered {status_text(status)} with an empty error ({shown})"
+    if not errors:  # never empty, so callers can always list the reasons
+        errors, codes = [(None, message)], [None]
+    return Rejected(message, status, errors, codes)
+
+
+@dataclass(frozen=True)
+class NetworkFailure:
+    """What a requests exception means for us: a short label and whether the server may have got it."""
+
+    label: str  # "timeout", "connect timeout", "connection refused", "connection dropped", ...
+    maybe_sent: bool  # False only when the request certainly never reached the server
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (args, urllib3's .reason, __cause__, __context__)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        todo.extend(x for x in linked if isinstance(x, BaseException))
+
+
+def _named(exc: BaseException, *names: str) -> bool:
+    """isinstance by class name, so urllib3 1.x and 2.x (different classes) both work without importing it."""
+    return any(cls.__name__ in names for cls in type(exc).__mro__)
+
+
+def classify_network_error(exc: requests.RequestException) -> NetworkFailure:
+    """Decide from the exception chain whether the request may have reached the server.
+
+    Connection refused, DNS failure and connect timeout: never sent, safe to resend. A read timeout or a
+    connection dropped after connecting: the server may have processed it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return NetworkFailure("connect timeout", False)
+    if isinstance(exc, requests.Timeout):
+        return NetworkFailure("timeout", True)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return NetworkFailure("connection dropped", True)
+    chain = list(_causes(exc))
+    if isinstance(exc, requests.exceptions.SSLError):
+        never_sent = any(isinstance(c, (ssl.SSLCertVerificationError, ssl.CertificateError)) for c in chain)
+        return NetworkFailure("certificate verification failed" if never_sent else "TLS error", not never_sent)
+    if any(isinstance(c, (http.client.HTTPException, ConnectionResetError, BrokenPipeError))
+           or _named(c, "ProtocolError") for c in chain):
+        return NetworkFailure("connection dropped", True)
+    if any(isinstance(c, socket.gaierror) or _named(c, "NameResolutionError") for c in chain):
+        return NetworkFailure("name resolution failed", False)
+    if any(isinstance(c, ConnectionRefusedError) or (_named(c, "NewConnectionError") and "refused" in str(c))
+           for c in chain):
+        return NetworkFailure("connection refused", False)
+    if any(_named(c, "NewConnectionError") for c in chain):
+        return NetworkFailure("could not connect", False)
+    return NetworkFailure("connection error", True)  # unknown: assume the worst for writes
+
+
+def config_error_for(exc: requests.RequestException, base_url: str) -> ConfigError | None:
+    """A ConfigError for requests exceptions that no retry can fix (bad URL, certificate), else None."""
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return ConfigError(f"{base_url} is not a usable account URL", hint=URL_HINT)
+    failure = classify_network_error(exc) if isinstance(exc, requests.exceptions.SSLError) else None
+    if failure is not None and not failure.maybe_sent:
+        return ConfigError(
+            f"the TLS certificate of {base_url} could not be verified",
+            hint="Check the account URL (Settings > Developer) and any proxy or custom CA bundle (REQUESTS_CA_BUNDLE).",
+        )
+    if not isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+        return ConfigError(f"could not send a request to {base_url}: {type(exc).__name__}", hint=URL_HINT)
+    return None

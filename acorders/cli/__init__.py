@@ -1,0 +1,135 @@
+"""The Typer layer: parse options, call the core, map the outcome to an exit status. Nothing else.
+
+Heavy modules (rich, requests, jsonschema-rs, yaml) are imported inside the commands, so
+``acorders --version`` and ``--help`` start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from acorders import __version__
+from acorders.cli.options import FormatOpt, OutputOpt, Paths, QuietOpt, StrictOpt, ConnectionOpt, ProfileOpt
+from acorders.environment import Environment
+from acorders.errors import AcordersError, ExitStatus, exit_status_for
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 all valid/pushed; 1 some document invalid, unreadable or rejected; 2 usage error; "
+    "3 configuration or authentication problem; 4 temporary failure, a rerun may fix it; 130 interrupted."
+)
+
+app = typer.Typer(
+    name="acorders",
+    help="Validate abandoned carts and orders and push them to ActiveCampaign, exactly once.\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # tracebacks could show locals; errors are mapped in handle_errors
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_state: dict[str, Any] = {"debug": False, "env": None}
+
+
+def environment() -> Environment:
+    if _state["env"] is None:
+        _state["env"] = Environment.from_system()
+    return _state["env"]
+
+
+def error(env: Environment, message: str, hint: str | None = None) -> None:
+    console = env.console(stderr=True)
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(message)}")
+    if hint:
+        console.print(f"[dim]hint:[/] {escape(hint)}")
+
+
+def handle_errors(func: F) -> F:
+    """Every exception of a command mapped to an exit status, in one place; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        env = environment()
+        try:
+            status = func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            env.log("interrupted")
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except AcordersError as exc:
+            error(env, exc.message, exc.hint)
+            raise typer.Exit(exc.exit_status) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+            if _state["debug"]:
+                raise
+            error(env, f"unexpected {type(exc).__name__}: {exc}", "rerun with --debug for the traceback, and report it")
+            raise typer.Exit(exit_status_for(exc)) from None
+        raise typer.Exit(int(status or 0))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"acorders {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", envvar="ACORDERS_DEBUG", help="Show tracebacks of unexpected errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+    _state["env"] = None
+
+
+@app.command()
+@handle_errors
+def validate(
+    paths: Paths,
+    format: FormatOpt = None,
+    output: OutputOpt = "table",  # type: ignore[assignment]
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    connection: ConnectionOpt = None,
+    profile: ProfileOpt = None,
+) -> int:
+    """Check files against the ecomOrder schema and the checks no one else makes."""
+    from acorders import load
+    from acorders import validate as core
+    from acorders.config import load_settings
+    from acorders.report import build_reporter
+
+    env = environment()
+    settings = load_settings(env.environ, connection=connection, profile=profile)
+    for warning in settings.warnings:
+        env.log(f"warning: {warning}")
+    sources = load.collect_sources(paths, format.value if format else None)
+    validator = core.Validator(core.ValidateOptions(strict=strict, connection=settings.connection))
+    reporter = build_reporter(output.value if hasattr(output, "value") else str(output), env, quiet=quiet)
+    summary = core.run(sources, validator, reporter, env.stdin)
+    return ExitStatus.OK if summary.ok else ExitStatus.INVALID
+
+
+@app.command()
+@handle_errors
+def schema() -> int:
+    """Print the bundled ecomOrder JSON Schema (the single source of truth)."""
+    from acorders.schema import schema_text
+
+    environment().stdout.write(schema_text())
+    return ExitStatus.OK
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,432 @@
+"""HTTP client for ActiveCampaign's e-commerce ("Deep Data") API v3.
+
+One shared session and rate limiter for all worker threads; retries where they are safe; a create (POST)
+whose outcome is unknown is never re-sent blindly: it is looked up first, so no cart is created twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable
+from urllib.parse import quote, urlencode
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from acorders import __version__
+from acorders.apierrors import (
+    NOT_JSON,
+    classify_network_error,
+    config_error_for,
+    error_for_response,
+    parse_json,
+    status_text,
+    summarize_body,
+)
+from acorders.errors import NotFound, OutcomeUnknown, TemporaryFailure
+from acorders.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 0.5
+BACKOFF_FACTOR = 2.0
+BACKOFF_CAP = 30.0
+_rng = random.Random()  # module-level so tests can pin the jitter
+
+
+@dataclass(frozen=True)
+class RequestLog:
+    """One HTTP attempt, for ``-v``. Never contains the API key."""
+
+    method: str
+    path: str  # relative to /api/3, with query string: "/ecomOrders?filters[externalcheckoutid]=123"
+    status: int | None
+    duration: float
+    attempt: int  # 1 = first try
+    error: str | None = None  # "timeout", "connection dropped", "connection refused", ...
+
+
+@dataclass
+class ClientStats:
+    """Thread-safe counters for the push report and the benchmark."""
+
+    requests: int = 0  # HTTP attempts sent, retries included
+    throttled: int = 0  # 429 answers
+    retries: int = 0  # attempts that were retries
+    server_errors: int = 0  # 5xx answers
+    network_errors: int = 0  # timeouts, refused or dropped connections
+    unknown_outcomes: int = 0  # writes whose outcome was unknown (then looked up)
+    retry_sleep: float = 0.0  # seconds slept before retries
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **deltas: float) -> None:
+        """Add to one or more counters atomically: ``stats.add(requests=1, throttled=1)``."""
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def snapshot(self) -> dict[str, float]:
+        """A consistent copy of all counters."""
+        with self._lock:
+            return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+
+def backoff_delay(attempt: int) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * factor**(attempt-1))]."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * BACKOFF_FACTOR ** min(attempt - 1, 64))
+    return _rng.random() * ceiling
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as non-negative seconds, or None when absent or unparseable (then we back off)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
+
+
+def _ids_as_str(record: Any) -> Any:
+    """Ids (``id``, ``connectionid``, ``customerid`` ...) as strings, whatever the API sent."""
+    if isinstance(record, dict):
+        for key, value in record.items():
+            if key.lower().endswith("id") and isinstance(value, int) and not isinstance(value, bool):
+                record[key] = str(value)
+    return record
+
+
+class Client:
+    """ActiveCampaign API client shared by all worker threads of one run."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        rate: float = 5.0,
+        workers: int = 8,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        max_attempts: int = 6,
+        max_retry_seconds: float = 120.0,
+        on_request: Callable[[RequestLog], None] | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3."""
+        self.base_url = base_url
+        self._api = base_url + "/api/3"
+        self.__key = api_key
+        self._timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.max_retry_seconds = max_retry_seconds
+        self._on_request = on_request
+        self._sleep = sleep
+        self.limiter = limiter if limiter is not None else RateLimiter(rate, sleep=sleep)
+        self.stats = ClientStats()
+        self._own_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._session.headers.update(
+            {"Api-Token": api_key, "Accept": "application/json", "User-Agent": f"acorders/{__version__}"}
+        )
+        # Default pools hold 10 connections; more workers would open and drop connections.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(workers, 10))
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, rate={self.limiter.rate!r})"
+
+    def close(self) -> None:
+        """Close the connections (only if the session is ours)."""
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the low-level call -------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> dict:
+        """Send one API call with retries; returns the JSON object of a 2xx answer.
+
+        Retries 429 (honouring Retry-After, pausing every thread), 5xx and network errors with backoff,
+        within max_attempts and max_retry_seconds of sleeping. A POST whose outcome is unknown (read
+        timeout, dropped connection, 500/502/504) raises OutcomeUnknown instead of being re-sent."""
+        method = method.upper()
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, safe="[]")
+        rel = path + ("?" + query if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else None
+        root = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else "ecomOrder"
+        slept = 0.0
+        failures: list[str] = []  # one description per failed attempt, for the final message
+        status: int | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            if attempt > 1:
+                self.stats.add(retries=1)
+            self.limiter.acquire()
+            started = time.perf_counter()
+            fatal: Exception | None = None
+            try:
+                resp = self._session.request(
+                    method, self._api + rel, data=data, headers=headers, timeout=self._timeout,
+                    allow_redirects=False,  # a redirect would carry the Api-Token header to another host
+                )
+                content = resp.content
+            except requests.RequestException as exc:
+                resp, failure = None, classify_network_error(exc)
+                fatal = config_error_for(exc, self.base_url)
+            self.stats.add(requests=1)
+            duration = time.perf_counter() - started
+            if resp is None:
+                self._report(RequestLog(method, rel, None, duration, attempt, failure.label))
+                if fatal is not None:
+                    raise fatal
+                self.stats.add(network_errors=1)
+                status = None
+                if method == "POST" and failure.maybe_sent:
+                    self._unknown(f"{method} {path}: no answer ({self._describe(failure.label)})", None)
+                failures.append(self._describe(failure.label))
+                delay = backoff_delay(attempt)
+            else:
+                status = resp.status_code
+                self._report(RequestLog(method, rel, status, duration, attempt, None))
+                content = content.replace(self.__key.encode(), b"***") if self.__key else content
+                if 200 <= status < 300:
+                    return self._decode(method, path, status, content)
+                if status == 429:
+                    self.stats.add(throttled=1)
+                    failures.append(f"ActiveCampaign answered {status_text(status)}")
+                    asked = _retry_after(resp.headers.get("Retry-After"))
+                    remaining = self.max_retry_seconds - slept
+                    if asked is not None and asked > remaining and attempt < self.max_attempts:
+                        raise TemporaryFailure(
+                            f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
+                            f"more than the {remaining:g} s left of the retry limit", 429)
+                    delay = asked if asked is not None else backoff_delay(attempt)
+                    if attempt < self.max_attempts:
+                        self.limiter.pause(delay)  # every thread holds back, not just this one
+                elif status >= 500:
+                    self.stats.add(server_errors=1)
+                    if method == "POST" and status != 503:  # 503: not processed; others: may have been
+                        self._unknown(f"{method} {path}: ActiveCampaign answered {status_text(status)}", status)
+                    failures.append(f"ActiveCampaign answered {status_text(status)}")
+                    delay = backoff_delay(attempt)
+                else:
+                    location = resp.headers.get("Location")
+                    if location and self.__key:
+                        location = location.replace(self.__key, "***")
+                    raise error_for_response(status, content, location, path=rel, base_url=self.base_url, root=root)
+            remaining = self.max_retry_seconds - slept
+            if attempt >= self.max_attempts or remaining <= 0:
+                raise TemporaryFailure(self._exhausted(failures, remaining <= 0), status)
+            delay = min(delay, remaining)
+            log.debug("retrying %s %s in %.2f s (attempt %d failed)", method, rel, delay, attempt)
+            self.stats.add(retry_sleep=delay)
+            self._sleep(delay)
+            slept += delay
+
+    def _report(self, entry: RequestLog) -> None:
+        log.debug("%s %s -> %s in %.3f s (attempt %d)", entry.method, entry.path,
+                  entry.status if entry.status is not None else entry.error, entry.duration, entry.attempt)
+        if self._on_request is not None:
+            self._on_request(entry)
+
+    def _unknown(self, message: str, status: int | None) -> None:
+        self.stats.add(unknown_outcomes=1)
+        raise OutcomeUnknown(message + "; it may or may not have been applied", status)
+
+    def _describe(self, label: str) -> str:
+        """A network failure label as a phrase: "timed out after 30 s", "could not connect to X: ..."."""
+        if label == "timeout":
+            return f"timed out after {self._timeout[1]:g} s"
+        if label == "connect timeout":
+            return f"could not connect to {self.base_url}: timed out after {self._timeout[0]:g} s"
+        if label in ("connection refused", "name resolution failed", "could not connect", "TLS error"):
+            return f"could not connect to {self.base_url}: {label}"
+        return f"{label} talking to {self.base_url}"
+
+    def _exhausted(self, failures: list[str], out_of_time: bool) -> str:
+        """'ActiveCampaign answered 503 Service Unavailable 6 times', 'timed out after 30 s (6 attempts)'."""
+        last, n = failures[-1], len(failures)
+        why = f", retry time limit of {self.max_retry_seconds:g} s reached" if out_of_time else ""
+        if all(f == last for f in failures) and last.startswith("ActiveCampaign answered"):
+            return f"{last} {n} time{'s' if n > 1 else ''}" + (f" ({why[2:]})" if why else "")
+        if all(f == last for f in failures):
+            return f"{last} ({n} attempt{'s' if n > 1 else ''}{why})"
+        return f"{last} (last of {n} attempts{why})"
+
+    def _decode(self, method: str, path: str, status: int, content: bytes) -> dict:
+        """The JSON object of a 2xx answer. Empty -> {}. Anything else means something else answered."""
+        if not content.strip():
+            return {}
+        data = parse_json(content)
+        if isinstance(data, dict):
+            return data
+        message = f"ActiveCampaign answered {status_text(status)} with {summarize_body(content)} instead of JSON"
+        if method == "POST":  # a 2xx to a create: it probably worked, but we cannot tell what was created
+            self._unknown(f"{method} {path}: {message}", status)
+        raise TemporaryFailure(message, status)
+
+    def _record(self, method: str, path: str, answer: dict, key: str) -> dict:
+        """The record under ``key`` with ids as strings; a 2xx without it is not an answer we can use."""
+        record = answer.get(key)
+        if isinstance(record, dict) and record.get("id") not in (None, ""):
+            return _ids_as_str(record)
+        message = f"{method} {path}: ActiveCampaign answered without a {key} record"
+        if method == "POST":
+            self._unknown(message, None)
+        raise TemporaryFailure(message, None)
+
+    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[dict], int]:
+        """One page of a list endpoint: (records, meta.total)."""
+        answer = self.request("GET", path, params=params)
+        rows = answer.get(key)
+        records = [_ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+        meta = answer.get("meta")
+        try:
+            total = int(meta["total"])  # type: ignore[index]
+        except (TypeError, KeyError, ValueError):
+            total = int(params.get("offset") or 0) + len(records)
+        return records, total
+
+    def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 50) -> list[dict]:
+        """Every page of a filtered list (filters may match by "contains", so there can be many)."""
+        records: list[dict] = []
+        for _ in range(max_pages):
+            page, total = self._list(path, {**params, "limit": 100, "offset": len(records)}, key)
+            records.extend(page)
+            if not page or len(records) >= total:
+                break
+        return records
+
+    # -- orders -------------------------------------------------------------------------------------
+
+    def create_order(self, order: dict, *, lookup: Callable[[], dict | None]) -> tuple[dict, bool]:
+        """POST the order; returns ``(record, settled_by_lookup)``.
+
+        ``settled_by_lookup`` is False when our POST answered with the new record, True when a POST's
+        outcome was unknown and ``lookup()`` (the caller's exact-match search) found the record: it exists
+        now, created by that POST or earlier. If the lookup finds nothing the POST is sent again; there is
+        always a lookup between two POSTs, and at most max_attempts POSTs. Raises OutcomeUnknown when
+        still unsettled, or if the lookup itself fails (the order may exist)."""
+        for round_ in range(1, self.max_attempts + 1):
+            try:
+                answer = self.request("POST", "/ecomOrders", body={"ecomOrder": order})
+                return self._record("POST", "/ecomOrders", answer, "ecomOrder"), False
+            except OutcomeUnknown as exc:
+                unknown = exc
+            # Give a slow server time to finish the request we lost before looking for its result.
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * BACKOFF_FACTOR ** round_) * (0.5 + _rng.random() / 2)
+            self.stats.add(retry_sleep=delay)
+            self._sleep(delay)
+            try:
+                found = lookup()
+            except TemporaryFailure as exc:
+                raise OutcomeUnknown(
+                    f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status) from None
+            if found is not None:
+                return _ids_as_str(found), True
+        raise OutcomeUnknown(
+            f"{unknown.message} ({self.max_attempts} POSTs, each looked up afterwards without finding it)",
+            unknown.status)
+
+    def update_order(self, id: str, order: dict) -> dict:
+        """PUT the fields of ``order`` onto order ``id``; returns the updated record."""
+        path = f"/ecomOrders/{quote(str(id), safe='')}"
+        return self._record("PUT", path, self.request("PUT", path, body={"ecomOrder": order}), "ecomOrder")
+
+    def get_order(self, id: str) -> dict | None:
+        """The order, or None if ActiveCampaign has no such order (e.g. deleted there)."""
+        path = f"/ecomOrders/{quote(str(id), safe='')}"
+        try:
+            return self._record("GET", path, self.request("GET", path), "ecomOrder")
+        except NotFound:
+            return None
+
+    def delete_order(self, id: str) -> None:
+        """Delete order ``id``; NotFound propagates (the caller decides whether that is fine)."""
+        self.request("DELETE", f"/ecomOrders/{quote(str(id), safe='')}")
+
+    def find_orders(
+        self, *, connectionid: str, externalcheckoutid: str | None = None, externalid: str | None = None
+    ) -> list[dict]:
+        """Orders of the connection whose externalcheckoutid / externalid REALLY equal ours.
+
+        The API's filters may match by "contains", so every returned record is checked here."""
+        if externalcheckoutid is None and externalid is None:
+            raise ValueError("find_orders needs externalcheckoutid or externalid")
+        wanted = {"connectionid": connectionid, "externalcheckoutid": externalcheckoutid, "externalid": externalid}
+        wanted = {k: str(v) for k, v in wanted.items() if v is not None}
+        params = {f"filters[{k}]": v for k, v in wanted.items()}
+        rows = self._all("/ecomOrders", {**params, "orders[id]": "ASC"}, "ecomOrders")
+        return [r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())]
+
+    def list_orders(
+        self, *, connectionid: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        """One page of orders, oldest first: (records, total)."""
+        params = {"filters[connectionid]": connectionid, "orders[id]": "ASC", "limit": limit, "offset": offset}
+        return self._list("/ecomOrders", params, "ecomOrders")
+
+    # -- connections and customers ------------------------------------------------------------------
+
+    def list_connections(
+        self, *, service: str | None = None, externalid: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        """One page of connections: (records, total)."""
+        params = {"filters[service]": service, "filters[externalid]": externalid, "limit": limit, "offset": offset}
+        return self._list("/connections", params, "connections")
+
+    def create_connection(
+        self, service: str, externalid: str, name: str, logo_url: str | None = None, link_url: str | None = None
+    ) -> dict:
+        """Create a connection (the shop); returns the record. OutcomeUnknown propagates to the caller."""
+        fields_ = {"service": service, "externalid": externalid, "name": name, "logoUrl": logo_url,
+                   "linkUrl": link_url}
+        body = {"connection": {k: v for k, v in fields_.items() if v is not None}}
+        return self._record("POST", "/connections", self.request("POST", "/connections", body=body), "connection")
+
+    def find_customers(self, *, email: str, connectionid: str) -> list[dict]:
+        """E-commerce customers of this connection with this email (case-insensitive).
+
+        Drops the account-level row (connectionid "0") and anything the filters matched loosely."""
+        params = {"filters[email]": email, "filters[connectionid]": str(connectionid)}
+        rows = self._all("/ecomCustomers", params, "ecomCustomers")
+        return [r for r in rows if str(r.get("connectionid")) == str(connectionid)
+                and str(r.get("email") or "").casefold() == email.casefold()]
+
+    def list_customers(
+        self, *, email: str | None = None, connectionid: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict], int]:
+        """One page of e-commerce customers: (records, total)."""
+        params = {"filters[email]": email, "filters[connectionid]": connectionid, "limit": limit, "offset": offset}
+        return self._list("/ecomCustomers", params, "ecomCustomers")
+
+    def create_customer(
+        self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False
+    ) -> dict:
+        """Create an e-commerce customer (the ``customerid`` orders need); OutcomeUnknown propagates."""
+        body = {"ecomCustomer": {"connectionid": str(connectionid), "externalid": str(externalid), "email": email,
+                                 "acceptsMarketing": "1" if accepts_marketing else "0"}}
+        answer = self.request("POST", "/ecomCustomers", body=body)
+        return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
+
+    def me(self) -> dict:
+        """The key's user (GET /users/me): a cheap check of URL and key before a run."""
+        answer = self.request("GET", "/users/me")
+        user = answer.get("user")
+        return _ids_as_str(user) if isinstance(user, dict) else answer

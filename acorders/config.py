@@ -1,0 +1,162 @@
+"""Account configuration: URL, API key and default connection, from options, environment or config.toml.
+
+Highest first: ``--url``/``--api-key``; ``ACTIVECAMPAIGN_URL``/``ACTIVECAMPAIGN_API_KEY``; the selected
+profile (``--profile``, ``ACORDERS_PROFILE``, else ``default``) of ``config.toml`` in the user config dir.
+The key is kept out of every repr and message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from acorders.errors import ConfigError
+
+ENV_URL = "ACTIVECAMPAIGN_URL"
+ENV_KEY = "ACTIVECAMPAIGN_API_KEY"
+ENV_CONNECTION = "ACTIVECAMPAIGN_CONNECTION_ID"
+ENV_PROFILE = "ACORDERS_PROFILE"
+ENV_CONFIG = "ACORDERS_CONFIG"
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True)
+class Account:
+    url: str  # normalized: scheme://host[:port], no trailing slash, no /api/3
+    api_key: str = field(repr=False)
+    connection: str | None = None
+    profile: str | None = None
+
+    @property
+    def masked_key(self) -> str:
+        return "****" + self.api_key[-4:] if len(self.api_key) >= 12 else "****"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the options, the environment and the profile say, before anything is required of them."""
+
+    url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    connection: str | None = None
+    profile: str | None = None
+    config_file: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    def account(self) -> Account:
+        """The account to push to; a clear ConfigError (exit 3) says how to configure what is missing."""
+        missing = [name for name, value in (("URL", self.url), ("API key", self.api_key)) if not value]
+        if missing:
+            where = self.config_file or config_path({})
+            raise ConfigError(
+                f"no ActiveCampaign {' or '.join(missing)} configured",
+                hint=(
+                    f"set {ENV_URL} and {ENV_KEY}, pass --url and --api-key, or put url and api_key under "
+                    f"[{self.profile or DEFAULT_PROFILE}] in {where} (the URL and key are in your account's "
+                    "Settings > Developer). To try acorders without an account: acorders push --sandbox FILES"
+                ),
+            )
+        assert self.url is not None and self.api_key is not None
+        return Account(normalize_url(self.url), self.api_key, self.connection, self.profile)
+
+
+def config_path(environ: Mapping[str, str]) -> Path:
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG])
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("acorders")) / "config.toml"
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    connection: str | None = None,
+    profile: str | None = None,
+) -> Settings:
+    profile_name = profile or environ.get(ENV_PROFILE) or None
+    path = config_path(environ)
+    section, warnings = _read_profile(path, profile_name or DEFAULT_PROFILE, explicit=profile_name is not None)
+    return Settings(
+        url=url or environ.get(ENV_URL) or _str(section.get("url")),
+        api_key=api_key or environ.get(ENV_KEY) or _str(section.get("api_key")),
+        connection=connection or environ.get(ENV_CONNECTION) or _str(section.get("connection")),
+        profile=profile_name,
+        config_file=path,
+        warnings=tuple(warnings),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_profile(path: Path, name: str, *, explicit: bool) -> tuple[dict[str, Any], list[str]]:
+    if not path.is_file():
+        if explicit:
+            raise ConfigError(f"profile {name!r} not found: there is no config file {path}")
+        return {}, []
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    section = data.get(name)
+    if section is None and isinstance(data.get("profiles"), dict):
+        section = data["profiles"].get(name)
+    if section is None:
+        if explicit:
+            known = ", ".join(k for k, v in data.items() if isinstance(v, dict)) or "none"
+            raise ConfigError(f"profile {name!r} not found in {path} (profiles: {known})")
+        return {}, []
+    if not isinstance(section, dict):
+        raise ConfigError(f"profile {name!r} in {path} must be a table: [{name}]")
+    warnings = []
+    if section.get("api_key") and os.name == "posix":
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            warnings.append(f"{path} holds an API key and is readable by other users; run: chmod 600 {path}")
+    return section, warnings
+
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_url(raw: str) -> str:
+    """Accept the account URL with or without /api/3; HTTPS only, except loopback (the sandbox, tests)."""
+    text = raw.strip().rstrip("/")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"not an account URL: {raw!r}", hint="use the URL from Settings > Developer, e.g. https://ACCOUNT.api-us1.com")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing to send the API key over plain http to {parts.hostname}",
+            hint=f"use https://{parts.netloc}{parts.path} (http is allowed only for 127.0.0.1 and localhost)",
+        )
+    path = parts.path.rstrip("/")
+    if path.endswith("/api/3"):
+        path = path[: -len("/api/3")]
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -1,0 +1,396 @@
+"""Load: files, directories and stdin to documents that remember where they came from.
+
+Bad input never raises out of here: an unreadable or unparsable file becomes one Document whose
+findings say why, and the batch goes on. JSON and YAML files are parsed whole (a truncated file yields
+no document at all, never half a batch); NDJSON is streamed line by line so a stream of any length
+validates in bounded memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from acorders.errors import UsageError
+from acorders.models import Document, Finding, Origin
+
+FORMATS = ("json", "yaml", "ndjson")
+EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+MAX_FILE_BYTES = 32 * 1024 * 1024  # JSON/YAML files are parsed whole; NDJSON has no total limit
+MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_YAML_NODES = 200_000  # expanded size; stops alias bombs ("billion laughs") before they are built
+
+
+class _LoadError(Exception):
+    """One reason a file (or NDJSON line) gave no document; ``line`` points at it when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input to read: a file with its format, or stdin."""
+
+    name: str  # as shown to the user
+    path: Path | None  # None for stdin
+    format: str | None  # None: sniff (stdin only)
+
+
+def collect_sources(paths: Iterable[str], fmt: str | None = None) -> list[Source]:
+    """Expand directories (recursively, sorted) and check that every path exists, before anything is read.
+
+    A path that does not exist is a usage error for the whole command (exit 2), as with cp or grep."""
+    sources: list[Source] = []
+    missing: list[str] = []
+    for raw in paths:
+        if raw == STDIN:
+            sources.append(Source(STDIN_NAME, None, fmt))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            sources.extend(_walk(path))
+        elif path.exists():
+            sources.append(Source(raw, path, fmt or EXTENSIONS.get(path.suffix.lower(), "json")))
+        else:
+            missing.append(raw)
+    if missing:
+        raise UsageError(
+            f"no such file or directory: {', '.join(missing)}",
+            hint="give files, directories, or - for standard input",
+        )
+    return sources
+
+
+def _walk(root: Path) -> Iterator[Source]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            fmt = EXTENSIONS.get(os.path.splitext(name)[1].lower())
+            if fmt is not None and not name.startswith("."):
+                full = os.path.join(dirpath, name)
+                yield Source(full, Path(full), fmt)
+
+
+def iter_documents(sources: Iterable[Source], stdin: IO[bytes] | None = None) -> Iterator[Document]:
+    """Every document of every source, in order. Never raises for bad input."""
+    for source in sources:
+        yield from load_source(source, stdin)
+
+
+def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterator[Document]:
+    try:
+        if source.path is None:
+            if stdin is None:
+                raise _LoadError("standard input is not available")
+            yield from _load_stream(source.name, stdin, source.format)
+        elif source.format == "ndjson":
+            with open(source.path, "rb") as fh:
+                yield from _ndjson(source.name, fh)
+        else:
+            yield from _parse_whole(source.name, _read_file(source.path), source.format or "json")
+    except _LoadError as exc:
+        yield _failed(source.name, exc.message, exc.line)
+    except OSError as exc:
+        yield _failed(source.name, f"cannot read: {exc.strerror or exc}")
+
+
+def _failed(name: str, message: str, line: int | None = None) -> Document:
+    return Document(Origin(name, line), None, [Finding(None, message)])
+
+
+def _read_file(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _LoadError(
+            f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML files; "
+            "split it, or write it as NDJSON (one order per line), which has no size limit"
+        )
+    return path.read_bytes()
+
+
+def _decode(data: bytes, line_offset: int = 0) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1 + line_offset
+        raise _LoadError(f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at line {line}", line) from None
+
+
+def _parse_whole(name: str, data: bytes, fmt: str) -> Iterator[Document]:
+    text = _decode(data)
+    if not text.strip():
+        raise _LoadError("empty file: no documents")
+    if fmt == "yaml":
+        return _yaml(name, text)
+    if fmt == "ndjson":
+        return _ndjson(name, io.BytesIO(data))
+    return _json(name, text)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}: which value is meant is ambiguous")
+            seen.add(key)
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+_WS = " \t\r\n"
+
+
+def _json_value(text: str, start: int = 0) -> tuple[Any, int]:
+    """Decode one JSON value at ``start``; errors become a _LoadError with a line number."""
+    try:
+        return _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise _LoadError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
+    except ValueError as exc:  # duplicate keys, NaN/Infinity
+        raise _LoadError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise _LoadError("not valid JSON: nested too deeply") from None
+
+
+def _json(name: str, text: str) -> Iterator[Document]:
+    """One order, or an array of orders each with the line where it starts."""
+    pos = _skip_ws(text, 0)
+    if text[pos] != "[":
+        value, end = _json_value(text, pos)
+        _expect_end(text, end)
+        return iter([Document(Origin(name, text.count("\n", 0, pos) + 1), value)])
+    docs: list[Document] = []
+    line, counted = 1, 0
+    pos = _skip_ws(text, pos + 1)
+    if text.startswith("]", pos):
+        raise _LoadError("empty array: no documents")
+    while True:
+        value, end = _json_value(text, pos)
+        line += text.count("\n", counted, pos)
+        counted = pos
+        docs.append(Document(Origin(name, line), value))
+        pos = _skip_ws(text, end)
+        if text.startswith(",", pos):
+            pos = _skip_ws(text, pos + 1)
+            continue
+        if text.startswith("]", pos):
+            _expect_end(text, pos + 1)
+            return iter(docs)
+        raise _LoadError(
+            f"not valid JSON: expected ',' or ']' (line {text.count(chr(10), 0, pos) + 1})",
+            text.count("\n", 0, pos) + 1,
+        )
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _WS:
+        pos += 1
+    if pos >= len(text):
+        raise _LoadError("not valid JSON: unexpected end of file (truncated?)", text.count("\n") + 1)
+    return pos
+
+
+def _expect_end(text: str, pos: int) -> None:
+    rest = text[pos:].strip(_WS)
+    if rest:
+        line = text.count("\n", 0, pos) + 1
+        raise _LoadError(
+            f"not valid JSON: extra data after the document at line {line} "
+            "(several orders? put them in an array, or use NDJSON: one per line)",
+            line,
+        )
+
+
+# --- NDJSON -------------------------------------------------------------------------------------------
+
+
+def _ndjson(name: str, fh: IO[bytes], first_line: int = 1) -> Iterator[Document]:
+    """One document per non-blank line; a bad line is an error for that line only."""
+    any_line = False
+    lineno = first_line - 1
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            break
+        lineno += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            yield _failed(name, f"line longer than {MAX_LINE_BYTES // 2**20} MiB", lineno)
+            while raw and not raw.endswith(b"\n"):  # skip the rest of that line
+                raw = fh.readline(MAX_LINE_BYTES)
+            continue
+        if not raw.strip():
+            continue
+        any_line = True
+        try:
+            text = _decode(raw, lineno - 1)
+            value, end = _json_value(text, _skip_ws(text, 0))
+            if text[end:].strip(_WS):
+                raise _LoadError("not valid JSON: extra data after the object (one object per line)")
+        except _LoadError as exc:
+            message = exc.message.replace("(line 1, column", "(column")
+            yield _failed(name, message, lineno)
+            continue
+        yield Document(Origin(name, lineno), value)
+    if not any_line and first_line == 1:
+        yield _failed(name, "empty file: no documents")
+
+
+# --- YAML ---------------------------------------------------------------------------------------------
+
+
+def _yaml_loader() -> type:
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        """Safe loading; timestamps stay strings (the schema checks them); duplicate keys are errors."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+            for i, key in enumerate(keys):
+                if key in keys[:i]:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}: which value is meant is ambiguous", node.start_mark
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+_LOADER: type | None = None
+
+
+def _yaml(name: str, text: str) -> Iterator[Document]:
+    import yaml
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _yaml_loader()
+    loader = _LOADER(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _check_yaml_size(node)
+            docs.append(Document(Origin(name, node.start_mark.line + 1), loader.construct_document(node)))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where = f" (line {line})" if line else ""
+        raise _LoadError(f"not valid YAML: {problem}{where}", line) from None
+    except RecursionError:
+        raise _LoadError("not valid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+    if not docs:
+        raise _LoadError("empty YAML: no documents")
+    return iter(docs)
+
+
+def _check_yaml_size(root: Any) -> None:
+    """Refuse documents whose aliases expand past MAX_YAML_NODES, and recursive anchors."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _LoadError("not valid YAML: an anchor refers to itself", node.start_mark.line + 1)
+        active.add(key)
+        total = 1
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                children = item if isinstance(item, tuple) else (item,)
+                for child in children:
+                    total += size(child)
+                    if total > MAX_YAML_NODES:
+                        raise _LoadError(
+                            f"YAML aliases expand to more than {MAX_YAML_NODES:,} values (an alias bomb?)",
+                            root.start_mark.line + 1,
+                        )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+# --- stdin --------------------------------------------------------------------------------------------
+
+
+def _load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Document]:
+    """stdin: NDJSON is streamed; JSON and YAML are read whole. Without --format the content decides."""
+    if fmt == "ndjson":
+        yield from _ndjson(name, stream)
+        return
+    if fmt is not None:
+        yield from _parse_whole(name, _read_limited(stream), fmt)
+        return
+    first = stream.readline(MAX_LINE_BYTES)
+    stripped = first.strip()
+    if stripped.startswith(b"{") and stripped.endswith(b"}"):
+        # a complete object on the first line: NDJSON (a one-line JSON object reads the same)
+        try:
+            json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            yield from _ndjson(name, _Prepend(first, stream))
+            return
+    data = first + _read_limited(stream, len(first))
+    text_start = data.lstrip()[:1]
+    yield from _parse_whole(name, data, "json" if text_start in (b"{", b"[") else "yaml")
+
+
+def _read_limited(stream: IO[bytes], already: int = 0) -> bytes:
+    data = stream.read(MAX_FILE_BYTES + 1 - already)
+    if len(data) + already > MAX_FILE_BYTES:
+        raise _LoadError(
+            f"standard input is over the {MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML; "
+            "send NDJSON (one order per line), which is streamed"
+        )
+    return data
+
+
+class _Prepend(io.RawIOBase):
+    """A stream with one already-read line put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readline(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        return self._rest.readline(size if size is not None else -1)

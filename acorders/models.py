@@ -1,0 +1,161 @@
+"""The values that flow between the stages: load -> validate -> plan -> send -> report.
+
+Plain dataclasses, so every stage can be tested alone and every reporter renders the same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"  # not a problem: e.g. a customerid that push resolves
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a document came from, so every message can point at it."""
+
+    source: str  # the path as the user gave it, or "<stdin>"
+    line: int | None = None  # 1-based line where the document starts; None for a whole-file error
+
+    def __str__(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem with a document: a JSON path (None for the whole file), a message and a severity."""
+
+    path: str | None
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message, "severity": self.severity.value}
+
+
+@dataclass(slots=True)
+class Document:
+    """One parsed document with its origin. ``data`` is None when the file could not be read or parsed,
+    and ``findings`` then holds the reason."""
+
+    origin: Origin
+    data: Any = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> bool:
+        return not self.findings or self.data is not None
+
+    @property
+    def order(self) -> dict[str, Any] | None:
+        """The order object, whether the document is the ``{"ecomOrder": ...}`` envelope or a bare order."""
+        data = self.data
+        if isinstance(data, dict):
+            if "ecomOrder" in data:
+                inner = data["ecomOrder"]
+                return inner if isinstance(inner, dict) else None
+            return data
+        return None
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def key(self) -> tuple[str | None, str | None]:
+        """(externalcheckoutid, externalid) as strings, for identifying the cart in messages and the ledger."""
+        order = self.order or {}
+        return _str_or_none(order.get("externalcheckoutid")), _str_or_none(order.get("externalid"))
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+class Action(str, Enum):
+    """What push did (or would do) with one document."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    RECOVERED = "recovered"
+    INVALID = "invalid"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    PLANNED = "planned"
+    SKIPPED = "skipped"  # not attempted: the run stopped first (403, Ctrl-C)
+
+
+@dataclass(slots=True)
+class PushResult:
+    origin: Origin
+    externalcheckoutid: str | None
+    externalid: str | None
+    action: Action
+    id: str | None = None
+    status: int | None = None
+    errors: list[Finding] = field(default_factory=list)
+    planned: str | None = None  # for --dry-run: "create", "update", "recover", "unchanged"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.origin.source,
+            "line": self.origin.line,
+            "externalcheckoutid": self.externalcheckoutid,
+            "externalid": self.externalid,
+            "action": self.action.value,
+            "id": self.id,
+            "status": self.status,
+            "errors": [{"path": e.path, "message": e.message} for e in self.errors],
+        }
+        if self.planned is not None:
+            out["plan"] = self.planned
+        return out
+
+
+@dataclass(slots=True)
+class PushSummary:
+    """Counts for the end of a push; reporters render it, the CLI maps it to an exit status."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {a.value: 0 for a in Action})
+    elapsed: float = 0.0
+    requests: int = 0
+    rate_limited: int = 0
+    stopped: str | None = None  # why the run stopped early (403, Ctrl-C), if it did
+
+    def add(self, result: PushResult) -> None:
+        self.counts[result.action.value] += 1
+
+    @property
+    def sent(self) -> int:
+        done = (Action.CREATED, Action.UPDATED, Action.UNCHANGED, Action.RECOVERED)
+        return sum(self.counts[a.value] for a in done)
+
+    @property
+    def ok(self) -> bool:
+        bad = (Action.INVALID, Action.REJECTED, Action.FAILED, Action.SKIPPED)
+        return self.stopped is None and not any(self.counts[a.value] for a in bad)
+
+    @property
+    def carts_per_second(self) -> float:
+        pushed = self.sent - self.counts[Action.UNCHANGED.value]
+        return pushed / self.elapsed if self.elapsed > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: v for k, v in self.counts.items()}
+        out.update(
+            elapsed=round(self.elapsed, 3),
+            carts_per_second=round(self.carts_per_second, 2),
+            requests=self.requests,
+            rate_limited=self.rate_limited,
+            stopped=self.stopped,
+        )
+        return out

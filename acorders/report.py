@@ -1,0 +1,215 @@
+"""Report: render result objects (validated documents, push results) as a table, JSON or NDJSON.
+
+A small registry keyed by output format, as in check-jsonschema. Reporters are streamed: they get each
+item as it is done, so NDJSON and JSON output of a million documents never sit in memory. Results go to
+stdout; progress bars and the NDJSON summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from acorders.environment import Environment
+from acorders.models import Action, Document, PushResult, PushSummary, Severity
+from acorders.validate import Summary
+
+OUTPUTS = ("table", "json", "ndjson")
+PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
+
+_ACTION_STYLE = {
+    Action.CREATED: "green",
+    Action.UPDATED: "cyan",
+    Action.RECOVERED: "green",
+    Action.UNCHANGED: "dim",
+    Action.PLANNED: "blue",
+    Action.INVALID: "red",
+    Action.REJECTED: "red",
+    Action.FAILED: "yellow",
+    Action.SKIPPED: "yellow",
+}
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+class Reporter(Protocol):
+    def start(self, total: int | None) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def item(self, obj: Document | PushResult) -> None: ...
+    def finish(self, summary: Summary | PushSummary) -> None: ...
+
+
+def document_dict(doc: Document) -> dict[str, Any]:
+    return {
+        "source": doc.origin.source,
+        "line": doc.origin.line,
+        "valid": doc.valid,
+        "errors": [f.as_dict() for f in doc.findings],
+    }
+
+
+def _item_dict(obj: Document | PushResult) -> dict[str, Any]:
+    return document_dict(obj) if isinstance(obj, Document) else obj.as_dict()
+
+
+class _Base:
+    def __init__(self, env: Environment, quiet: bool = False) -> None:
+        self.env = env
+        self.quiet = quiet
+
+    def start(self, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class JsonReporter(_Base):
+    """One JSON document, written as it goes: the items first, then ok and summary."""
+
+    def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
+        super().__init__(env, quiet)
+        self.key = key
+        self._count = 0
+
+    def item(self, obj: Document | PushResult) -> None:
+        out = self.env.stdout
+        out.write(f'{{"{self.key}": [\n' if self._count == 0 else ",\n")
+        out.write(json.dumps(_item_dict(obj), ensure_ascii=False))
+        self._count += 1
+
+    def finish(self, summary: Summary | PushSummary) -> None:
+        out = self.env.stdout
+        out.write(f'{{"{self.key}": [' if self._count == 0 else "\n")
+        tail = {"ok": summary.ok, "summary": summary.as_dict()}
+        out.write("], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+        out.flush()
+
+
+class NdjsonReporter(_Base):
+    """One object per line on stdout, flushed as it goes; the summary goes to stderr."""
+
+    def item(self, obj: Document | PushResult) -> None:
+        self.env.stdout.write(json.dumps(_item_dict(obj), ensure_ascii=False) + "\n")
+        self.env.stdout.flush()
+
+    def finish(self, summary: Summary | PushSummary) -> None:
+        self.env.log(json.dumps({"ok": summary.ok, "summary": summary.as_dict()}))
+
+
+class TableReporter(_Base):
+    """Rich tables: problems (validate) or one row per cart (push), then a one-line summary."""
+
+    def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
+        super().__init__(env, quiet)
+        self.key = key
+        self._rows: list[tuple[str, ...]] = []
+        self._progress: Any = None
+        self._task: Any = None
+
+    def start(self, total: int | None) -> None:
+        if not self.env.stderr_isatty or (total is not None and total < PROGRESS_MIN_ITEMS):
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        what = "files" if self.key == "documents" else "carts"
+        self._progress = Progress(
+            TextColumn(f"[bold]{'validating' if what == 'files' else 'pushing'}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(what),
+            TimeElapsedColumn(),
+            console=self.env.console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=total)
+        self._progress.start()
+
+    def advance(self, n: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def item(self, obj: Document | PushResult) -> None:
+        if isinstance(obj, Document):
+            from rich.markup import escape
+
+            for f in obj.findings:
+                if self.quiet and f.severity is Severity.INFO:
+                    continue
+                style = _SEVERITY_STYLE[f.severity]
+                self._rows.append(
+                    (escape(str(obj.origin)), escape(f.path or ""), escape(f.message), f"[{style}]{f.severity.value}[/]")
+                )
+        else:
+            if self.quiet and obj.action in (Action.UNCHANGED,):
+                return
+            self._rows.append(_push_row(obj))
+
+    def finish(self, summary: Summary | PushSummary) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        console = self.env.console()
+        if self._rows:
+            from rich.table import Table
+
+            headers = (
+                ("Source", "Path", "Problem", "Severity")
+                if self.key == "documents"
+                else ("Source", "Cart", "Result", "HTTP")
+            )
+            table = Table(*headers, show_lines=False, header_style="bold", expand=False)
+            for row in self._rows:
+                table.add_row(*row)
+            console.print(table)
+        if not self.quiet or not summary.ok:
+            console.print(
+                summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
+            )
+
+
+def _push_row(result: PushResult) -> tuple[str, ...]:
+    from rich.markup import escape
+
+    cart = result.externalcheckoutid or result.externalid or ""
+    if result.externalid and result.externalcheckoutid:
+        cart = f"{result.externalcheckoutid} -> {result.externalid}"
+    style = _ACTION_STYLE[result.action]
+    text = f"[{style}]{result.action.value}[/]"
+    if result.planned:
+        text += f" ({result.planned})"
+    if result.id:
+        text += f" #{escape(result.id)}"
+    for e in result.errors:
+        text += "\n  " + escape(f"{e.path}: {e.message}" if e.path else e.message)
+    return (escape(str(result.origin)), escape(cart), text, str(result.status or ""))
+
+
+def validate_line(summary: Summary) -> str:
+    files = f" in {summary.files} file{'s' if summary.files != 1 else ''}" if summary.files else ""
+    warnings = f", {summary.warnings} warning{'s' if summary.warnings != 1 else ''}" if summary.warnings else ""
+    if summary.documents == 0:
+        return f"[yellow]no documents found{files}[/]"
+    if summary.ok:
+        return f"[green]✓[/] {summary.documents} document{'s' if summary.documents != 1 else ''} valid{files}{warnings}"
+    return f"[red]✗[/] {summary.invalid} of {summary.documents} documents invalid{files}{warnings}"
+
+
+def summary_line(summary: PushSummary) -> str:
+    parts = [f"{n} {name}" for name, n in summary.counts.items() if n]
+    status = "[green]✓[/]" if summary.ok else "[red]✗[/]"
+    line = (
+        f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
+        f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, {summary.rate_limited} rate-limited)"
+    )
+    if summary.stopped:
+        line += f"\n[red]stopped:[/] {summary.stopped}"
+    return line
+
+
+REPORTERS: dict[str, type[_Base]] = {"table": TableReporter, "json": JsonReporter, "ndjson": NdjsonReporter}
+
+
+def build_reporter(output: str, env: Environment, *, quiet: bool = False, key: str = "documents") -> Reporter:
+    cls = REPORTERS[output]
+    if cls is NdjsonReporter:
+        return cls(env, quiet)  # type: ignore[return-value]
+    return cls(env, quiet, key)  # type: ignore[call-arg, return-value]
