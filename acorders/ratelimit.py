@@ -48,7 +48,7 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                slot = max(now, self._next_slot, self._paused_until)
+                slot = max(now, self._next_slot)
                 if self._interval:
                     self._next_slot = slot + self._interval
             if slot > now:

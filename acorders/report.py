@@ -103,6 +103,7 @@ class TableReporter(_Base):
         super().__init__(env, quiet)
         self.key = key
         self._rows: list[tuple[str, ...]] = []
+        self._order: list[tuple[str, int]] = []  # push results arrive as they finish; rows read in input order
         self._progress: Any = None
         self._task: Any = None
 
@@ -143,6 +144,7 @@ class TableReporter(_Base):
             if self.quiet and obj.action in (Action.UNCHANGED,):
                 return
             self._rows.append(_push_row(obj))
+            self._order.append((obj.origin.source, obj.origin.line or 0))
 
     def finish(self, summary: Summary | PushSummary) -> None:
         if self._progress is not None:
@@ -157,7 +159,10 @@ class TableReporter(_Base):
                 else ("Source", "Cart", "Result", "HTTP")
             )
             table = Table(*headers, show_lines=False, header_style="bold", expand=False)
-            for row in self._rows:
+            rows = self._rows
+            if self._order:
+                rows = [row for _, row in sorted(zip(self._order, rows), key=lambda pair: pair[0])]
+            for row in rows:
                 table.add_row(*row)
             console.print(table)
         if not self.quiet or not summary.ok:

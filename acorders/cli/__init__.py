@@ -133,3 +133,7 @@ def schema() -> int:
 
 def main() -> None:
     app()
+
+
+from acorders.cli import account as _account  # noqa: E402,F401  (registers check, connections, history, ...)
+from acorders.cli import push as _push  # noqa: E402,F401  (registers push and sandbox)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from .store import Record, Store
@@ -63,27 +64,24 @@ def error(code: str, field: str, title: str) -> dict[str, Any]:
     return {"title": title, "detail": "", "code": code, "source": {"pointer": f"/data/attributes/{field}"}}
 
 
-def unprocessable(errors: list[dict[str, Any]]) -> Response:
-    return 422, {"errors": errors}
-
-
 def not_found(kind: str, record_id: str) -> Response:
     return 404, {"message": f"No Result found for {kind} with id {record_id}"}
 
 
 def _missing(value: Any) -> bool:
+    """Absent, null and blank all count as missing."""
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def _convert(kind: str, value: Any) -> str | None:
     """The stored (string) form of a field value, or None when it is invalid for its kind."""
-    if isinstance(value, bool) or isinstance(value, (dict, list, float)):
+    if isinstance(value, (bool, dict, list, float)):  # 49.99 is a cents bug, not a price
         return None
     text = str(value).strip()
     if kind == "str":
         return value if isinstance(value, str) else text
     if kind in ("int", "flag"):
-        if not text.isdigit() or int(text) > INT32_MAX or (kind == "flag" and int(text) > 1):
+        if not (text.isascii() and text.isdigit()) or int(text) > INT32_MAX or (kind == "flag" and int(text) > 1):
             return None
         return str(int(text))
     if kind == "email":
@@ -102,13 +100,13 @@ def _convert(kind: str, value: Any) -> str | None:
 
 
 def check_fields(
-    data: dict[str, Any], fields: dict[str, str], required: tuple[str, ...], prefix: str, partial: bool
+    data: dict[str, Any], fields: dict[str, str], required: tuple[str, ...], prefix: str, update: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate and normalise known fields (unknown ones are dropped, as the real API ignores them)."""
     out: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     for field, kind in fields.items():
-        if field not in data and partial:
+        if field not in data and update:
             continue
         value = data.get(field)
         if _missing(value):
@@ -140,7 +138,7 @@ def check_items(
         if not isinstance(item, dict):
             errors.append(error("field_invalid", f"{key}/{i}", f"{key}[{i}] must be an object"))
             continue
-        clean, errs = check_fields(item, fields, required, f"{key}/{i}/", partial=False)
+        clean, errs = check_fields(item, fields, required, f"{key}/{i}/", update=False)
         out.append(clean)
         errors.extend(errs)
     return out, errors
@@ -153,8 +151,8 @@ def _now() -> str:
 def _paging(query: dict[str, str]) -> tuple[int, int]:
     """``limit`` (default 20, clamped to 100) and zero-based ``offset``."""
     limit_text, offset_text = query.get("limit", ""), query.get("offset", "")
-    limit = int(limit_text) if limit_text.isdigit() and int(limit_text) > 0 else 20
-    offset = int(offset_text) if offset_text.isdigit() else 0
+    limit = int(limit_text) if limit_text.isascii() and limit_text.isdigit() and int(limit_text) > 0 else 20
+    offset = int(offset_text) if offset_text.isascii() and offset_text.isdigit() else 0
     return min(limit, 100), offset
 
 
@@ -168,131 +166,116 @@ def _filters(query: dict[str, str], allowed: tuple[str, ...]) -> dict[str, str |
     return out
 
 
-def _wrapped(body: Any, key: str) -> dict[str, Any] | None:
-    if isinstance(body, dict) and isinstance(body.get(key), dict):
-        return body[key]
-    return None
-
-
 class Api:
     """Routes over a Store; ``config`` is a callable so knobs changed while running take effect."""
 
     def __init__(self, store: Store, config: Callable[[], SandboxConfig]) -> None:
         self.store = store
         self.config = config
-        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Response]]] = [
-            (m, re.compile(rf"/api/3/{p}/?"), f)
-            for m, p, f in [
-                ("GET", r"users/me", self.user_me),
-                ("GET", r"ecomOrders", self.list_orders),
-                ("POST", r"ecomOrders", self.create_order),
-                ("GET", r"ecomOrders/(\w+)", self.get_order),
-                ("PUT", r"ecomOrders/(\w+)", self.update_order),
-                ("DELETE", r"ecomOrders/(\w+)", self.delete_order),
-                ("GET", r"ecomCustomers", self.list_customers),
-                ("POST", r"ecomCustomers", self.create_customer),
-                ("GET", r"ecomCustomers/(\w+)", self.get_customer),
-                ("GET", r"connections", self.list_connections),
-                ("POST", r"connections", self.create_connection),
-                ("GET", r"connections/(\w+)", self.get_connection),
-            ]
+        lists = {"connection": ("connections", ("service", "externalid")),
+                 "customer": ("ecomCustomers", ("email", "connectionid", "externalid")),
+                 "order": ("ecomOrders", ORDER_FILTERS)}
+        # (method, path pattern, key wrapping the request body or None, function)
+        table: list[tuple[str, str, str | None, Callable[..., Response]]] = [
+            ("GET", r"users/me", None, self.user_me),
+            ("POST", r"ecomOrders", "ecomOrder", self.create_order),
+            ("GET", r"ecomOrders/(\w+)", None, self.get_order),
+            ("PUT", r"ecomOrders/(\w+)", "ecomOrder", self.update_order),
+            ("DELETE", r"ecomOrders/(\w+)", None, self.delete_order),
+            ("POST", r"ecomCustomers", "ecomCustomer", self.create_customer),
+            ("GET", r"ecomCustomers/(\w+)", None, partial(self._get, "customer", "ecomCustomer", "EcomCustomer")),
+            ("POST", r"connections", "connection", self.create_connection),
+            ("GET", r"connections/(\w+)", None, partial(self._get, "connection", "connection", "Connection")),
+            *[("GET", path, None, partial(self._list, kind, path, allowed)) for kind, (path, allowed) in lists.items()],
         ]
+        self.routes = [(m, re.compile(rf"/api/3/{p}/?"), key, f) for m, p, key, f in table]
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
-        """Dispatch one request atomically (the whole route runs in one store transaction)."""
-        for route_method, pattern, func in self.routes:
+        """Dispatch one request atomically (the whole route runs in one store transaction).
+
+        Routes with a body get the object under its key; a body that is not ``{key: {...}}`` gets 400 ``{}``."""
+        for route_method, pattern, key, func in self.routes:
             m = pattern.fullmatch(path)
             if m and route_method == method:
+                if key is not None:
+                    if not (isinstance(body, dict) and isinstance(body.get(key), dict)):
+                        return 400, {}
+                    body = body[key]
                 with self.store.transaction():
-                    return func(*m.groups(), query=query, body=body)
+                    return func(*m.groups(), query=query, data=body)
         return 404, {"message": "No Result found for route"}
 
     # -- users, connections, customers --------------------------------------------------------
 
-    def user_me(self, *, query: dict[str, str], body: Any) -> Response:
+    def user_me(self, *, query: dict[str, str], data: Any) -> Response:
         return 200, {"user": {"id": "1", "username": "sandbox", "email": "sandbox@example.com"}}
 
-    def _list(self, kind: str, key: str, query: dict[str, str], allowed: tuple[str, ...]) -> Response:
+    def _list(self, kind: str, key: str, allowed: tuple[str, ...], *, query: dict[str, str], data: Any) -> Response:
         limit, offset = _paging(query)
         descending = query.get("orders[id]", "").upper() == "DESC"
         rows, total = self.store.find(kind, _filters(query, allowed), limit=limit, offset=offset,
                                       descending=descending)
         return 200, {key: rows, "meta": {"total": str(total)}}
 
-    def list_connections(self, *, query: dict[str, str], body: Any) -> Response:
-        return self._list("connection", "connections", query, ("service", "externalid"))
+    def _get(self, kind: str, key: str, label: str, record_id: str, *, query: dict[str, str], data: Any) -> Response:
+        found = self.store.get(kind, record_id)
+        return (200, {key: found}) if found else not_found(label, record_id)
 
-    def get_connection(self, record_id: str, *, query: dict[str, str], body: Any) -> Response:
-        found = self.store.get("connection", record_id)
-        return (200, {"connection": found}) if found else not_found("Connection", record_id)
-
-    def create_connection(self, *, query: dict[str, str], body: Any) -> Response:
-        data = _wrapped(body, "connection")
-        if data is None:
-            return 400, {}
-        clean, errors = check_fields(data, CONNECTION_FIELDS, CONNECTION_REQUIRED, "", partial=False)
+    def create_connection(self, *, query: dict[str, str], data: dict[str, Any]) -> Response:
+        clean, errors = check_fields(data, CONNECTION_FIELDS, CONNECTION_REQUIRED, "", update=False)
         if not errors and self.store.all("connection", service=clean["service"], externalid=clean["externalid"]):
             errors.append(error("duplicate", "externalid", "A connection with this service and externalid exists"))
         if errors:
-            return unprocessable(errors)
+            return 422, {"errors": errors}
         now = _now()
         row = self.store.insert("connection", {**clean, "status": "1", "syncStatus": "0", "isInternal": "0",
                                                "createdDate": now, "updatedDate": now})
         return 201, {"connection": row}
 
-    def list_customers(self, *, query: dict[str, str], body: Any) -> Response:
-        return self._list("customer", "ecomCustomers", query, ("email", "connectionid", "externalid"))
-
-    def get_customer(self, record_id: str, *, query: dict[str, str], body: Any) -> Response:
-        found = self.store.get("customer", record_id)
-        return (200, {"ecomCustomer": found}) if found else not_found("EcomCustomer", record_id)
-
-    def create_customer(self, *, query: dict[str, str], body: Any) -> Response:
-        data = _wrapped(body, "ecomCustomer")
-        if data is None:
-            return 400, {}
-        clean, errors = check_fields(data, CUSTOMER_FIELDS, CUSTOMER_REQUIRED, "", partial=False)
+    def create_customer(self, *, query: dict[str, str], data: dict[str, Any]) -> Response:
+        clean, errors = check_fields(data, CUSTOMER_FIELDS, CUSTOMER_REQUIRED, "", update=False)
         if not errors:
-            errors += self._connection_errors(clean["connectionid"])
+            errors += self._reference_errors(clean["connectionid"], None)
             if self.store.all("customer", connectionid=clean["connectionid"], externalid=clean["externalid"]):
                 errors.append(error("duplicate", "externalid", "A customer with this externalid exists"))
         if errors:
-            return unprocessable(errors)
-        self._ensure_connection(clean["connectionid"])
-        clean["acceptsMarketing"] = clean["acceptsMarketing"] or "0"
-        row = self.store.insert("customer", {**clean, "totalRevenue": "0", "totalOrders": "0"})
+            return 422, {"errors": errors}
+        self._ensure_references(clean["connectionid"], None, "")
+        row = self.store.insert("customer", {**clean, "acceptsMarketing": clean["acceptsMarketing"] or "0",
+                                             "totalRevenue": "0", "totalOrders": "0"})
         return 201, {"ecomCustomer": row}
 
     # -- references: strict (422) or lenient (created on first use) ---------------------------
 
-    def _connection_errors(self, connectionid: str) -> list[dict[str, Any]]:
-        if self.config().strict and self.store.get("connection", connectionid) is None:
-            return [error("field_invalid", "connectionid", f"No connection with id {connectionid}")]
-        return []
+    def _reference_errors(self, connectionid: str, customerid: str | None) -> list[dict[str, Any]]:
+        if not self.config().strict:
+            return []
+        errors = []
+        if self.store.get("connection", connectionid) is None:
+            errors.append(error("field_invalid", "connectionid", f"No connection with id {connectionid}"))
+        customer = None if customerid is None else self.store.get("customer", customerid)
+        if customerid is not None and (customer is None or customer.get("connectionid") != connectionid):
+            title = f"No customer {customerid} in connection {connectionid}"
+            errors.append(error("field_invalid", "customerid", title))
+        return errors
 
-    def _customer_errors(self, connectionid: str, customerid: str) -> list[dict[str, Any]]:
-        customer = self.store.get("customer", customerid)
-        if self.config().strict and (customer is None or customer.get("connectionid") != connectionid):
-            return [error("field_invalid", "customerid", f"No customer {customerid} in connection {connectionid}")]
-        return []
-
-    def _ensure_connection(self, connectionid: str) -> None:
+    def _ensure_references(self, connectionid: str, customerid: str | None, email: str) -> None:
+        """Lenient mode: create the unknown connection / ecomCustomer with exactly the id that was used."""
+        now = _now()
         if connectionid != "0" and self.store.get("connection", connectionid) is None:
-            now = _now()
             self.store.insert("connection", {
                 "service": "sandbox", "externalid": f"auto-{connectionid}", "name": f"Sandbox {connectionid}",
                 "logoUrl": None, "linkUrl": None, "status": "1", "syncStatus": "0", "isInternal": "0",
                 "createdDate": now, "updatedDate": now}, record_id=connectionid)
-
-    def _ensure_customer(self, order: Record) -> None:
-        if self.store.get("customer", order["customerid"]) is None:
+        if customerid is not None and self.store.get("customer", customerid) is None:
             self.store.insert("customer", {
-                "connectionid": order["connectionid"], "externalid": None, "email": order["email"],
-                "acceptsMarketing": "0", "totalRevenue": "0", "totalOrders": "0"}, record_id=order["customerid"])
+                "connectionid": connectionid, "externalid": None, "email": email,
+                "acceptsMarketing": "0", "totalRevenue": "0", "totalOrders": "0"}, record_id=customerid)
 
     # -- orders and carts ---------------------------------------------------------------------
 
     def _duplicate_errors(self, order: Record, exclude: str | None) -> list[dict[str, Any]]:
+        """An order is keyed by (connectionid, externalid), a cart by (connectionid, externalcheckoutid)."""
         if self.config().duplicates == "accept":
             return []
         field = "externalid" if order.get("externalid") else "externalcheckoutid"
@@ -313,6 +296,7 @@ class Api:
         }
 
     def _save_items(self, order_id: str, products: list[Record] | None, discounts: list[Record] | None) -> None:
+        """Replace the order's products/discounts wholesale (a None list is left alone)."""
         for kind, items in (("product", products), ("discount", discounts)):
             if items is None:
                 continue
@@ -321,75 +305,51 @@ class Api:
             for item in items:
                 self.store.insert(kind, {"orderid": order_id, **item})
 
-    def _validate_order(self, data: dict[str, Any], partial: bool) -> tuple[Record, list[Record] | None,
-                                                                           list[Record] | None, list[Record]]:
+    def _save_order(self, data: dict[str, Any], existing: Record | None) -> Response:
+        """Create (``existing`` None) or partially update an order: validate, check, commit."""
         required = ORDER_REQUIRED
-        if not partial and _missing(data.get("externalid")):
+        if existing is None and _missing(data.get("externalid")):
             required += ("externalcheckoutid", "abandonedDate")
-        clean, errors = check_fields(data, ORDER_FIELDS, required, "", partial)
+        clean, errors = check_fields(data, ORDER_FIELDS, required, "", update=existing is not None)
         products, errs = check_items(data, "orderProducts", PRODUCT_FIELDS, PRODUCT_REQUIRED)
-        errors += errs
-        discounts, errs = check_items(data, "orderDiscounts", DISCOUNT_FIELDS, DISCOUNT_REQUIRED)
-        return clean, products, discounts, errors + errs
-
-    def _commit_order(self, order: Record, exclude: str | None, keys_changed: bool = True) -> Response | None:
-        """Reference and duplicate checks, then lenient auto-creation; a Response only when refused."""
-        errors = self._connection_errors(order["connectionid"])
-        errors += self._customer_errors(order["connectionid"], order["customerid"])
-        if keys_changed:
-            errors += self._duplicate_errors(order, exclude)
-        if errors:
-            return unprocessable(errors)
-        self._ensure_connection(order["connectionid"])
-        self._ensure_customer(order)
-        return None
-
-    def create_order(self, *, query: dict[str, str], body: Any) -> Response:
-        data = _wrapped(body, "ecomOrder")
-        if data is None:
-            return 400, {}
-        clean, products, discounts, errors = self._validate_order(data, partial=False)
-        if errors:
-            return unprocessable(errors)
+        discounts, errs2 = check_items(data, "orderDiscounts", DISCOUNT_FIELDS, DISCOUNT_REQUIRED)
+        if errors or errs or errs2:
+            return 422, {"errors": errors + errs + errs2}
         now = _now()
-        order = {**clean, "state": COMPLETED if clean["externalid"] else CART, "createdDate": now, "updatedDate": now}
-        refused = self._commit_order(order, exclude=None)
-        if refused:
-            return refused
-        order = self.store.insert("order", order)
-        self._save_items(order["id"], products or [], discounts or [])
-        return 201, self._order_response(order)
+        if existing is None:
+            order = {**clean, "state": COMPLETED if clean["externalid"] else CART, "createdDate": now}
+        else:
+            order = {**existing, **clean}
+            if existing["state"] == CART and order.get("externalid"):
+                order["state"] = RECOVERED
+        order["updatedDate"] = now
+        errors = self._reference_errors(order["connectionid"], order["customerid"])
+        if existing is None or any(k in clean for k in ("externalid", "externalcheckoutid", "connectionid")):
+            errors += self._duplicate_errors(order, None if existing is None else existing["id"])
+        if errors:
+            return 422, {"errors": errors}
+        self._ensure_references(order["connectionid"], order["customerid"], order["email"])
+        if existing is None:
+            order = self.store.insert("order", order)
+            self._save_items(order["id"], products or [], discounts or [])
+            return 201, self._order_response(order)
+        order = self.store.update("order", existing["id"], order)
+        self._save_items(order["id"], products, discounts)
+        return 200, self._order_response(order)
 
-    def get_order(self, record_id: str, *, query: dict[str, str], body: Any) -> Response:
+    def create_order(self, *, query: dict[str, str], data: dict[str, Any]) -> Response:
+        return self._save_order(data, None)
+
+    def get_order(self, record_id: str, *, query: dict[str, str], data: Any) -> Response:
         order = self.store.get("order", record_id)
         return (200, self._order_response(order)) if order else not_found("EcomOrder", record_id)
 
-    def update_order(self, record_id: str, *, query: dict[str, str], body: Any) -> Response:
+    def update_order(self, record_id: str, *, query: dict[str, str], data: dict[str, Any]) -> Response:
         existing = self.store.get("order", record_id)
-        if existing is None:
-            return not_found("EcomOrder", record_id)
-        data = _wrapped(body, "ecomOrder")
-        if data is None:
-            return 400, {}
-        clean, products, discounts, errors = self._validate_order(data, partial=True)
-        if errors:
-            return unprocessable(errors)
-        order = {**existing, **clean, "updatedDate": _now()}
-        if existing["state"] == CART and order.get("externalid"):
-            order["state"] = RECOVERED
-        changed = any(k in clean for k in ("externalid", "externalcheckoutid", "connectionid"))
-        refused = self._commit_order(order, exclude=record_id, keys_changed=changed)
-        if refused:
-            return refused
-        order = self.store.update("order", record_id, order)
-        self._save_items(record_id, products, discounts)
-        return 200, self._order_response(order)
+        return self._save_order(data, existing) if existing else not_found("EcomOrder", record_id)
 
-    def delete_order(self, record_id: str, *, query: dict[str, str], body: Any) -> Response:
+    def delete_order(self, record_id: str, *, query: dict[str, str], data: Any) -> Response:
         if not self.store.delete("order", record_id):
             return not_found("EcomOrder", record_id)
         self._save_items(record_id, [], [])
         return 200, {}
-
-    def list_orders(self, *, query: dict[str, str], body: Any) -> Response:
-        return self._list("order", "ecomOrders", query, ORDER_FILTERS)

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -58,11 +59,9 @@ def check_loopback(host: str) -> str:
     """The address to bind for ``host``; ValueError unless it is loopback (the sandbox has no auth worth the name)."""
     if host == "localhost":
         return "127.0.0.1"
-    try:
+    with suppress(ValueError):
         if ipaddress.ip_address(host).is_loopback:
             return host
-    except ValueError:
-        pass
     raise ValueError(f"the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost), not {host!r}")
 
 
@@ -180,7 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif malformed:
             status, payload = 400, {}
         else:
-            status, payload = sb.api.handle(self.command, url.path.rstrip("/") or "/", query, body)
+            try:
+                status, payload = sb.api.handle(self.command, url.path.rstrip("/") or "/", query, body)
+            except Exception:  # a sandbox bug must not look like a dropped connection
+                logger.exception("sandbox failed on %s %s", self.command, url.path)
+                status, payload = 500, {"message": "Internal sandbox error"}
             drop = self.command in ("POST", "PUT") and sb._take_drop()
         record.status = status
         if config.latency > 0:
@@ -210,10 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Close the connection without a byte of response, as a proxy timing out after the commit would."""
         self.close_connection = True
-        try:
+        with suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class Sandbox:
@@ -254,7 +255,8 @@ class Sandbox:
         self.port = self._server.server_address[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self._url = f"http://{shown}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="acorders-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),  # quick stop()
+                                        name="acorders-sandbox", daemon=True)
         self._thread.start()
         logger.info("sandbox listening on %s", self._url)
         return self
@@ -269,10 +271,8 @@ class Sandbox:
         with self._lock:
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
         logger.info("sandbox on %s stopped", self._url)

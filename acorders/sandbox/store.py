@@ -78,7 +78,7 @@ class Store:
     @staticmethod
     def _key(record_id: str | int) -> int | None:
         text = str(record_id)
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None
 
     def insert(self, kind: str, record: Mapping[str, Any], record_id: str | int | None = None) -> Record:
         """Store a new record (with ``record_id`` if given, else the next sequential id); return it with its id."""
@@ -105,7 +105,8 @@ class Store:
         """Replace the stored fields of an existing record."""
         data = {k: v for k, v in record.items() if k != "id"}
         with self.transaction():
-            self._db.execute(f"UPDATE {self._table(kind)} SET data = ? WHERE id = ?", (json.dumps(data), int(record_id)))
+            self._db.execute(f"UPDATE {self._table(kind)} SET data = ? WHERE id = ?",
+                             (json.dumps(data), int(record_id)))
         return {"id": str(record_id), **data}
 
     def delete(self, kind: str, record_id: str | int) -> bool:

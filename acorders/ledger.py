@@ -1,0 +1,274 @@
+"""The local ledger: what acorders pushed where, so every cart exists exactly once in ActiveCampaign.
+
+SQLite in the user state dir, one row per (account, connection, kind, external id). Before every write to
+the API the intent is committed (``pending``); the answer settles it (``done``). A run killed between the two
+leaves a pending row, and the next run settles it by looking the record up instead of re-sending blindly.
+An exclusive file lock per ledger keeps overlapping runs (cron) from pushing the same cart twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acorders.errors import ConfigError, LockTimeout
+
+LEDGER_NAME = "ledger.sqlite3"
+PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    account TEXT NOT NULL, connection TEXT NOT NULL, kind TEXT NOT NULL, ext TEXT NOT NULL,
+    ac_id TEXT, hash TEXT, state TEXT NOT NULL, action TEXT, status INTEGER, error TEXT,
+    recovered_to TEXT, source TEXT, updated_at REAL NOT NULL,
+    PRIMARY KEY (account, connection, kind, ext)
+);
+CREATE TABLE IF NOT EXISTS history (
+    at REAL NOT NULL, account TEXT NOT NULL, connection TEXT NOT NULL, kind TEXT NOT NULL, ext TEXT NOT NULL,
+    action TEXT NOT NULL, ac_id TEXT, status INTEGER, error TEXT, source TEXT
+);
+CREATE INDEX IF NOT EXISTS history_at ON history (at);
+CREATE TABLE IF NOT EXISTS customers (
+    account TEXT NOT NULL, connection TEXT NOT NULL, email TEXT NOT NULL, ac_id TEXT NOT NULL,
+    updated_at REAL NOT NULL, PRIMARY KEY (account, connection, email)
+);
+"""
+
+
+def content_hash(order: Mapping[str, Any]) -> str:
+    """Stable across key order and runs: what decides "unchanged"."""
+    text = json.dumps(order, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    account: str
+    connection: str
+    kind: str  # "cart" (by externalcheckoutid) or "order" (by externalid)
+    ext: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    key: Key
+    ac_id: str | None
+    hash: str | None
+    state: str
+    action: str | None
+    recovered_to: str | None
+
+
+def default_state_dir() -> Path:
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("acorders"))
+
+
+class Ledger:
+    """One SQLite connection shared by the worker threads behind a lock; every write is committed at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a committed intent survives power loss
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the ledger {path}: {exc}", hint="check --state-dir / ACORDERS_STATE_DIR and its permissions"
+            ) from None
+        self._mutex = threading.Lock()
+        self._lock_fd: int | None = None
+
+    @classmethod
+    def open(cls, state_dir: Path | None) -> Ledger:
+        return cls((state_dir or default_state_dir()) / LEDGER_NAME)
+
+    def close(self) -> None:
+        self.unlock()
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- overlapping runs -----------------------------------------------------------------------------
+
+    def lock(self, wait: float, sleep: float = 0.1) -> None:
+        """Exclusive for the whole push; a second run waits up to ``wait`` seconds, then LockTimeout (exit 4)."""
+        lock_path = self.path.with_suffix(".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                    os.close(fd)
+                    raise LockTimeout(
+                        f"another acorders push (pid {holder}) is using the ledger {self.path}; waited {wait:g} s",
+                        hint="let it finish, or give --wait SECONDS; nothing was sent by this run",
+                    ) from None
+                time.sleep(sleep)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # --- entries --------------------------------------------------------------------------------------
+
+    def get(self, key: Key) -> Entry | None:
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT ac_id, hash, state, action, recovered_to FROM entries "
+                "WHERE account=? AND connection=? AND kind=? AND ext=?",
+                (key.account, key.connection, key.kind, key.ext),
+            ).fetchone()
+        return Entry(key, *row) if row else None
+
+    def has_entries(self, account: str, connection: str) -> bool:
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT 1 FROM entries WHERE account=? AND connection=? LIMIT 1", (account, connection)
+            ).fetchone()
+        return row is not None
+
+    def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
+        """Commit the intent before the request: a crash after it leaves a pending row to settle."""
+        self._upsert(key, ac_id=ac_id, hash=digest, state=PENDING, action=None, status=None, error=None, source=source)
+
+    def settle(
+        self,
+        key: Key,
+        *,
+        state: str,
+        action: str,
+        ac_id: str | None = None,
+        digest: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        source: str | None = None,
+        recovered_to: str | None = None,
+    ) -> None:
+        """Record the outcome, and append it to the history, in one transaction."""
+        now = time.time()
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO entries (account, connection, kind, ext, ac_id, hash, state, action, status, error,"
+                    " recovered_to, source, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT (account, connection, kind, ext) DO UPDATE SET"
+                    " ac_id=COALESCE(excluded.ac_id, ac_id), hash=COALESCE(excluded.hash, hash),"
+                    " state=excluded.state, action=excluded.action, status=excluded.status, error=excluded.error,"
+                    " recovered_to=COALESCE(excluded.recovered_to, recovered_to),"
+                    " source=COALESCE(excluded.source, source), updated_at=excluded.updated_at",
+                    (key.account, key.connection, key.kind, key.ext, ac_id, digest, state, action, status, error,
+                     recovered_to, source, now),
+                )
+                self._db.execute(
+                    "INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (now, key.account, key.connection, key.kind, key.ext, action, ac_id, status, error, source),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def drop_id(self, key: Key) -> None:
+        """The record is gone from ActiveCampaign (404 on update): forget its id, keep the history."""
+        with self._mutex:
+            self._db.execute(
+                "UPDATE entries SET ac_id=NULL, state=?, updated_at=? WHERE account=? AND connection=? AND kind=? AND ext=?",
+                (PENDING, time.time(), key.account, key.connection, key.kind, key.ext),
+            )
+
+    def _upsert(self, key: Key, **values: Any) -> None:
+        cols = ["account", "connection", "kind", "ext", *values, "updated_at"]
+        params = [key.account, key.connection, key.kind, key.ext, *values.values(), time.time()]
+        updates = ", ".join(f"{c}=excluded.{c}" for c in cols[4:])
+        with self._mutex:
+            self._db.execute(
+                f"INSERT INTO entries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                f" ON CONFLICT (account, connection, kind, ext) DO UPDATE SET {updates}",
+                params,
+            )
+
+    # --- customers (resolution of customerid) ---------------------------------------------------------
+
+    def customer(self, account: str, connection: str, email: str) -> str | None:
+        with self._mutex:
+            row = self._db.execute(
+                "SELECT ac_id FROM customers WHERE account=? AND connection=? AND email=?",
+                (account, connection, email.lower()),
+            ).fetchone()
+        return row[0] if row else None
+
+    def remember_customer(self, account: str, connection: str, email: str, ac_id: str) -> None:
+        with self._mutex:
+            self._db.execute(
+                "INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?)",
+                (account, connection, email.lower(), ac_id, time.time()),
+            )
+
+    # --- history and forget ---------------------------------------------------------------------------
+
+    def history(self, since: float | None = None, account: str | None = None) -> Iterator[dict[str, Any]]:
+        sql = "SELECT at, account, connection, kind, ext, action, ac_id, status, error, source FROM history WHERE at >= ?"
+        params: list[Any] = [since or 0.0]
+        if account:
+            sql += " AND account = ?"
+            params.append(account)
+        with self._mutex:
+            rows = self._db.execute(sql + " ORDER BY at", params).fetchall()
+        names = ("at", "account", "connection", "kind", "ext", "action", "id", "status", "error", "source")
+        for row in rows:
+            yield dict(zip(names, row))
+
+    def forget(
+        self, *, account: str | None = None, connection: str | None = None, kind: str | None = None,
+        ext: str | None = None,
+    ) -> int:
+        """Drop entries (after the records were deleted in ActiveCampaign); returns how many."""
+        clauses, params = [], []
+        for column, value in (("account", account), ("connection", connection), ("kind", kind), ("ext", ext)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = " AND ".join(clauses) or "1"
+        with self._mutex:
+            cur = self._db.execute(f"DELETE FROM entries WHERE {where}", params)
+            return cur.rowcount
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
