@@ -65,7 +65,26 @@ def summarize_body(content: bytes, limit: int = 200) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def pointer_to_path(pointer: str, root: str) -> str | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as non-negative seconds, or None when absent or unparseable (then we back off)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
+
+
+def ids_as_str(record: dict[str, Any]) -> dict[str, Any]:
+    """Ids (``id``, ``connectionid``, ``customerid`` ...) as strings, whatever the API sent."""
+    for key, value in record.items():
+        if key.lower().endswith("id") and isinstance(value, int) and not isinstance(value, bool):
+            record[key] = str(value)
+    return record
+
+
+def pointer_to_path(pointer: Any, root: str) -> str | None:
     """``/data/attributes/orderProducts/0/price`` -> ``ecomOrder.orderProducts[0].price`` (root = envelope key)."""
     if not isinstance(pointer, str):
         return None
@@ -225,6 +244,29 @@ def classify_network_error(exc: requests.RequestException) -> NetworkFailure:
     if any(_named(c, "NewConnectionError") for c in chain):
         return NetworkFailure("could not connect", False)
     return NetworkFailure("connection error", True)  # unknown: assume the worst for writes
+
+
+def describe_failure(label: str, base_url: str, timeout: tuple[float, float]) -> str:
+    """A network failure label as a phrase: "timed out after 30 s", "could not connect to X: ..."."""
+    if label == "timeout":
+        return f"timed out after {timeout[1]:g} s"
+    if label == "connect timeout":
+        return f"could not connect to {base_url}: timed out after {timeout[0]:g} s"
+    if label in ("connection refused", "name resolution failed", "could not connect"):
+        return f"could not connect to {base_url}: {label}"
+    return f"{label} talking to {base_url}"
+
+
+def exhausted_message(failures: list[str], time_limit: float | None) -> str:
+    """Why retries ran out: 'ActiveCampaign answered 503 Service Unavailable 6 times',
+    'timed out after 30 s (6 attempts)'. ``time_limit`` is set when the retry time budget ran out."""
+    last, n = failures[-1], len(failures)
+    why = f"retry time limit of {time_limit:g} s reached" if time_limit is not None else ""
+    if all(f == last for f in failures) and last.startswith("ActiveCampaign answered"):
+        return f"{last} {n} time{'s' if n > 1 else ''}" + (f" ({why})" if why else "")
+    if all(f == last for f in failures):
+        return f"{last} ({n} attempt{'s' if n > 1 else ''}{', ' + why if why else ''})"
+    return f"{last} (last of {n} attempts{', ' + why if why else ''})"
 
 
 def config_error_for(exc: requests.RequestException, base_url: str) -> ConfigError | None:

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 from urllib.parse import quote, urlencode
 
 import requests
@@ -20,18 +20,25 @@ from requests.adapters import HTTPAdapter
 
 from acorders import __version__
 from acorders.apierrors import (
-    NOT_JSON,
+    KEY_HINT,
+    NetworkFailure,
     classify_network_error,
     config_error_for,
+    describe_failure,
     error_for_response,
+    exhausted_message,
+    ids_as_str,
     parse_json,
+    retry_after_seconds,
     status_text,
     summarize_body,
 )
-from acorders.errors import NotFound, OutcomeUnknown, TemporaryFailure
+from acorders.errors import ConfigError, NotFound, OutcomeUnknown, TemporaryFailure
 from acorders.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+
+Record = dict[str, Any]  # a record as the API returns it (ids as strings)
 
 BACKOFF_BASE = 0.5
 BACKOFF_FACTOR = 2.0
@@ -82,26 +89,6 @@ def backoff_delay(attempt: int) -> float:
     return _rng.random() * ceiling
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as non-negative seconds, or None when absent or unparseable (then we back off)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < float("inf") else None
-
-
-def _ids_as_str(record: Any) -> Any:
-    """Ids (``id``, ``connectionid``, ``customerid`` ...) as strings, whatever the API sent."""
-    if isinstance(record, dict):
-        for key, value in record.items():
-            if key.lower().endswith("id") and isinstance(value, int) and not isinstance(value, bool):
-                record[key] = str(value)
-    return record
-
-
 class Client:
     """ActiveCampaign API client shared by all worker threads of one run."""
 
@@ -120,7 +107,12 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         limiter: RateLimiter | None = None,
     ) -> None:
-        """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3."""
+        """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3.
+
+        Raises ConfigError for a key that cannot be sent as a header (the low-level errors would quote it)."""
+        if not api_key or api_key != api_key.strip() or not (api_key.isascii() and api_key.isprintable()):
+            raise ConfigError("the API key is empty or contains spaces, line breaks or non-ASCII characters",
+                              hint=KEY_HINT)
         self.base_url = base_url
         self._api = base_url + "/api/3"
         self.__key = api_key
@@ -157,7 +149,7 @@ class Client:
 
     # -- the low-level call -------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> dict:
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Record:
         """Send one API call with retries; returns the JSON object of a 2xx answer.
 
         Retries 429 (honouring Retry-After, pausing every thread), 5xx and network errors with backoff,
@@ -180,6 +172,7 @@ class Client:
             self.limiter.acquire()
             started = time.perf_counter()
             fatal: Exception | None = None
+            failure: NetworkFailure | None = None
             try:
                 resp = self._session.request(
                     method, self._api + rel, data=data, headers=headers, timeout=self._timeout,
@@ -189,36 +182,39 @@ class Client:
             except requests.RequestException as exc:
                 resp, failure = None, classify_network_error(exc)
                 fatal = config_error_for(exc, self.base_url)
+                log.debug("%s %s failed: %s", method, rel, self._redact(f"{type(exc).__name__}: {exc}"))
             self.stats.add(requests=1)
             duration = time.perf_counter() - started
-            if resp is None:
+            pause_everyone = False
+            if failure is not None:  # no answer
                 self._report(RequestLog(method, rel, None, duration, attempt, failure.label))
                 if fatal is not None:
                     raise fatal
                 self.stats.add(network_errors=1)
                 status = None
+                what = describe_failure(failure.label, self.base_url, self._timeout)
                 if method == "POST" and failure.maybe_sent:
-                    self._unknown(f"{method} {path}: no answer ({self._describe(failure.label)})", None)
-                failures.append(self._describe(failure.label))
+                    self._unknown(f"{method} {path}: no answer ({what})", None)
+                failures.append(what)
                 delay = backoff_delay(attempt)
             else:
+                assert resp is not None  # set whenever no failure was recorded
                 status = resp.status_code
                 self._report(RequestLog(method, rel, status, duration, attempt, None))
-                content = content.replace(self.__key.encode(), b"***") if self.__key else content
+                content = content.replace(self.__key.encode(), b"***") if self.__key else content  # echoes
                 if 200 <= status < 300:
                     return self._decode(method, path, status, content)
                 if status == 429:
                     self.stats.add(throttled=1)
                     failures.append(f"ActiveCampaign answered {status_text(status)}")
-                    asked = _retry_after(resp.headers.get("Retry-After"))
+                    asked = retry_after_seconds(resp.headers.get("Retry-After"))
                     remaining = self.max_retry_seconds - slept
                     if asked is not None and asked > remaining and attempt < self.max_attempts:
                         raise TemporaryFailure(
                             f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
                             f"more than the {remaining:g} s left of the retry limit", 429)
                     delay = asked if asked is not None else backoff_delay(attempt)
-                    if attempt < self.max_attempts:
-                        self.limiter.pause(delay)  # every thread holds back, not just this one
+                    pause_everyone = True
                 elif status >= 500:
                     self.stats.add(server_errors=1)
                     if method == "POST" and status != 503:  # 503: not processed; others: may have been
@@ -226,14 +222,15 @@ class Client:
                     failures.append(f"ActiveCampaign answered {status_text(status)}")
                     delay = backoff_delay(attempt)
                 else:
-                    location = resp.headers.get("Location")
-                    if location and self.__key:
-                        location = location.replace(self.__key, "***")
+                    location = self._redact(resp.headers.get("Location") or "") or None
                     raise error_for_response(status, content, location, path=rel, base_url=self.base_url, root=root)
             remaining = self.max_retry_seconds - slept
             if attempt >= self.max_attempts or remaining <= 0:
-                raise TemporaryFailure(self._exhausted(failures, remaining <= 0), status)
+                limit = self.max_retry_seconds if remaining <= 0 else None
+                raise TemporaryFailure(exhausted_message(failures, limit), status)
             delay = min(delay, remaining)
+            if pause_everyone:
+                self.limiter.pause(delay)  # every thread holds back, not just this one
             log.debug("retrying %s %s in %.2f s (attempt %d failed)", method, rel, delay, attempt)
             self.stats.add(retry_sleep=delay)
             self._sleep(delay)
@@ -245,31 +242,14 @@ class Client:
         if self._on_request is not None:
             self._on_request(entry)
 
-    def _unknown(self, message: str, status: int | None) -> None:
+    def _redact(self, text: str) -> str:
+        return text.replace(self.__key, "***") if self.__key else text
+
+    def _unknown(self, message: str, status: int | None) -> NoReturn:
         self.stats.add(unknown_outcomes=1)
         raise OutcomeUnknown(message + "; it may or may not have been applied", status)
 
-    def _describe(self, label: str) -> str:
-        """A network failure label as a phrase: "timed out after 30 s", "could not connect to X: ..."."""
-        if label == "timeout":
-            return f"timed out after {self._timeout[1]:g} s"
-        if label == "connect timeout":
-            return f"could not connect to {self.base_url}: timed out after {self._timeout[0]:g} s"
-        if label in ("connection refused", "name resolution failed", "could not connect", "TLS error"):
-            return f"could not connect to {self.base_url}: {label}"
-        return f"{label} talking to {self.base_url}"
-
-    def _exhausted(self, failures: list[str], out_of_time: bool) -> str:
-        """'ActiveCampaign answered 503 Service Unavailable 6 times', 'timed out after 30 s (6 attempts)'."""
-        last, n = failures[-1], len(failures)
-        why = f", retry time limit of {self.max_retry_seconds:g} s reached" if out_of_time else ""
-        if all(f == last for f in failures) and last.startswith("ActiveCampaign answered"):
-            return f"{last} {n} time{'s' if n > 1 else ''}" + (f" ({why[2:]})" if why else "")
-        if all(f == last for f in failures):
-            return f"{last} ({n} attempt{'s' if n > 1 else ''}{why})"
-        return f"{last} (last of {n} attempts{why})"
-
-    def _decode(self, method: str, path: str, status: int, content: bytes) -> dict:
+    def _decode(self, method: str, path: str, status: int, content: bytes) -> Record:
         """The JSON object of a 2xx answer. Empty -> {}. Anything else means something else answered."""
         if not content.strip():
             return {}
@@ -281,21 +261,21 @@ class Client:
             self._unknown(f"{method} {path}: {message}", status)
         raise TemporaryFailure(message, status)
 
-    def _record(self, method: str, path: str, answer: dict, key: str) -> dict:
+    def _record(self, method: str, path: str, answer: Record, key: str) -> Record:
         """The record under ``key`` with ids as strings; a 2xx without it is not an answer we can use."""
         record = answer.get(key)
         if isinstance(record, dict) and record.get("id") not in (None, ""):
-            return _ids_as_str(record)
+            return ids_as_str(record)
         message = f"{method} {path}: ActiveCampaign answered without a {key} record"
         if method == "POST":
             self._unknown(message, None)
         raise TemporaryFailure(message, None)
 
-    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[dict], int]:
+    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int]:
         """One page of a list endpoint: (records, meta.total)."""
         answer = self.request("GET", path, params=params)
         rows = answer.get(key)
-        records = [_ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+        records = [ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
         meta = answer.get("meta")
         try:
             total = int(meta["total"])  # type: ignore[index]
@@ -303,19 +283,21 @@ class Client:
             total = int(params.get("offset") or 0) + len(records)
         return records, total
 
-    def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 50) -> list[dict]:
-        """Every page of a filtered list (filters may match by "contains", so there can be many)."""
-        records: list[dict] = []
+    def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 100) -> list[Record]:
+        """Every page of a filtered list (filters may match by "contains", so there can be many).
+
+        Stopping early could miss the exact match and lead to a duplicate, so too many pages is an error."""
+        records: list[Record] = []
         for _ in range(max_pages):
-            page, total = self._list(path, {**params, "limit": 100, "offset": len(records)}, key)
+            page, total = self._list(path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key)
             records.extend(page)
             if not page or len(records) >= total:
-                break
-        return records
+                return records
+        raise TemporaryFailure(f"GET {path}: more than {len(records)} records match; cannot check them all", None)
 
     # -- orders -------------------------------------------------------------------------------------
 
-    def create_order(self, order: dict, *, lookup: Callable[[], dict | None]) -> tuple[dict, bool]:
+    def create_order(self, order: Record, *, lookup: Callable[[], Record | None]) -> tuple[Record, bool]:
         """POST the order; returns ``(record, settled_by_lookup)``.
 
         ``settled_by_lookup`` is False when our POST answered with the new record, True when a POST's
@@ -339,22 +321,22 @@ class Client:
                 raise OutcomeUnknown(
                     f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status) from None
             if found is not None:
-                return _ids_as_str(found), True
+                return ids_as_str(found), True
         raise OutcomeUnknown(
             f"{unknown.message} ({self.max_attempts} POSTs, each looked up afterwards without finding it)",
             unknown.status)
 
-    def update_order(self, id: str, order: dict) -> dict:
+    def update_order(self, id: str, order: Record) -> Record:
         """PUT the fields of ``order`` onto order ``id``; returns the updated record."""
         path = f"/ecomOrders/{quote(str(id), safe='')}"
         return self._record("PUT", path, self.request("PUT", path, body={"ecomOrder": order}), "ecomOrder")
 
-    def get_order(self, id: str) -> dict | None:
+    def get_order(self, id: str) -> Record | None:
         """The order, or None if ActiveCampaign has no such order (e.g. deleted there)."""
         path = f"/ecomOrders/{quote(str(id), safe='')}"
         try:
             return self._record("GET", path, self.request("GET", path), "ecomOrder")
-        except NotFound:
+        except KeyError:
             return None
 
     def delete_order(self, id: str) -> None:
@@ -363,7 +345,7 @@ class Client:
 
     def find_orders(
         self, *, connectionid: str, externalcheckoutid: str | None = None, externalid: str | None = None
-    ) -> list[dict]:
+    ) -> list[Record]:
         """Orders of the connection whose externalcheckoutid / externalid REALLY equal ours.
 
         The API's filters may match by "contains", so every returned record is checked here."""
@@ -372,12 +354,12 @@ class Client:
         wanted = {"connectionid": connectionid, "externalcheckoutid": externalcheckoutid, "externalid": externalid}
         wanted = {k: str(v) for k, v in wanted.items() if v is not None}
         params = {f"filters[{k}]": v for k, v in wanted.items()}
-        rows = self._all("/ecomOrders", {**params, "orders[id]": "ASC"}, "ecomOrders")
+        rows = self._all("/ecomOrders", params, "ecomOrders")
         return [r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())]
 
     def list_orders(
         self, *, connectionid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[dict], int]:
+    ) -> tuple[list[Record], int]:
         """One page of orders, oldest first: (records, total)."""
         params = {"filters[connectionid]": connectionid, "orders[id]": "ASC", "limit": limit, "offset": offset}
         return self._list("/ecomOrders", params, "ecomOrders")
@@ -386,21 +368,21 @@ class Client:
 
     def list_connections(
         self, *, service: str | None = None, externalid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[dict], int]:
+    ) -> tuple[list[Record], int]:
         """One page of connections: (records, total)."""
         params = {"filters[service]": service, "filters[externalid]": externalid, "limit": limit, "offset": offset}
         return self._list("/connections", params, "connections")
 
     def create_connection(
         self, service: str, externalid: str, name: str, logo_url: str | None = None, link_url: str | None = None
-    ) -> dict:
+    ) -> Record:
         """Create a connection (the shop); returns the record. OutcomeUnknown propagates to the caller."""
         fields_ = {"service": service, "externalid": externalid, "name": name, "logoUrl": logo_url,
                    "linkUrl": link_url}
         body = {"connection": {k: v for k, v in fields_.items() if v is not None}}
         return self._record("POST", "/connections", self.request("POST", "/connections", body=body), "connection")
 
-    def find_customers(self, *, email: str, connectionid: str) -> list[dict]:
+    def find_customers(self, *, email: str, connectionid: str) -> list[Record]:
         """E-commerce customers of this connection with this email (case-insensitive).
 
         Drops the account-level row (connectionid "0") and anything the filters matched loosely."""
@@ -411,22 +393,22 @@ class Client:
 
     def list_customers(
         self, *, email: str | None = None, connectionid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[dict], int]:
+    ) -> tuple[list[Record], int]:
         """One page of e-commerce customers: (records, total)."""
         params = {"filters[email]": email, "filters[connectionid]": connectionid, "limit": limit, "offset": offset}
         return self._list("/ecomCustomers", params, "ecomCustomers")
 
     def create_customer(
         self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False
-    ) -> dict:
+    ) -> Record:
         """Create an e-commerce customer (the ``customerid`` orders need); OutcomeUnknown propagates."""
         body = {"ecomCustomer": {"connectionid": str(connectionid), "externalid": str(externalid), "email": email,
                                  "acceptsMarketing": "1" if accepts_marketing else "0"}}
         answer = self.request("POST", "/ecomCustomers", body=body)
         return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
 
-    def me(self) -> dict:
+    def me(self) -> Record:
         """The key's user (GET /users/me): a cheap check of URL and key before a run."""
         answer = self.request("GET", "/users/me")
         user = answer.get("user")
-        return _ids_as_str(user) if isinstance(user, dict) else answer
+        return ids_as_str(user) if isinstance(user, dict) else answer

@@ -124,7 +124,10 @@ def _read_profile(path: Path, name: str, *, explicit: bool) -> tuple[dict[str, A
     if not isinstance(section, dict):
         raise ConfigError(f"profile {name!r} in {path} must be a table: [{name}]")
     warnings = []
-    if section.get("api_key") and os.name == "posix":
+    has_key = any(isinstance(v, dict) and v.get("api_key") for v in [data, *data.values()]) or any(
+        isinstance(v, dict) and v.get("api_key") for v in (data.get("profiles") or {}).values()
+    )
+    if has_key and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(f"{path} holds an API key and is readable by other users; run: chmod 600 {path}")
@@ -145,7 +148,7 @@ def is_loopback(host: str) -> bool:
 
 def normalize_url(raw: str) -> str:
     """Accept the account URL with or without /api/3; HTTPS only, except loopback (the sandbox, tests)."""
-    text = raw.strip().rstrip("/")
+    text = raw.strip()
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)

@@ -14,6 +14,7 @@ class ExitStatus(IntEnum):
     CONFIG = 3  # configuration or authentication problem
     TEMPORARY = 4  # temporary failure: a rerun may fix it
     INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE), as shells report it
 
 
 class AcordersError(Exception):

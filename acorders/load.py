@@ -155,7 +155,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite)
 _WS = " \t\r\n"
 
 
@@ -250,7 +257,7 @@ def _ndjson(name: str, fh: IO[bytes], first_line: int = 1) -> Iterator[Document]
             yield _failed(name, message, lineno)
             continue
         yield Document(Origin(name, lineno), value)
-    if not any_line and first_line == 1:
+    if not any_line:
         yield _failed(name, "empty file: no documents")
 
 
@@ -298,7 +305,8 @@ def _yaml(name: str, text: str) -> Iterator[Document]:
             if node is None:
                 continue
             _check_yaml_size(node)
-            docs.append(Document(Origin(name, node.start_mark.line + 1), loader.construct_document(node)))
+            line = node.start_mark.line + 1
+            docs.append(Document(Origin(name, line), _json_model(loader.construct_document(node), line)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -312,6 +320,31 @@ def _yaml(name: str, text: str) -> Iterator[Document]:
     if not docs:
         raise _LoadError("empty YAML: no documents")
     return iter(docs)
+
+
+def _json_model(value: Any, line: int) -> Any:
+    """YAML can hold what JSON (and the API) cannot: non-string keys, binary, sets, explicit timestamps.
+    Timestamps become RFC 3339 strings; the rest is refused with the reason."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _LoadError(
+                    f"not valid YAML for the API: key {key!r} is not a string (quote it: \"{key}\":)", line
+                )
+            out[key] = _json_model(item, line)
+        return out
+    if isinstance(value, list):
+        return [_json_model(item, line) for item in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise _LoadError(f"not valid YAML for the API: {value} is not a JSON number", line)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise _LoadError(f"not valid YAML for the API: a {type(value).__name__} value cannot be sent as JSON", line)
 
 
 def _check_yaml_size(root: Any) -> None:
@@ -357,6 +390,12 @@ def _load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Docu
         yield from _parse_whole(name, _read_limited(stream), fmt)
         return
     first = stream.readline(MAX_LINE_BYTES)
+    skipped = 0
+    while first and not first.strip():  # leading blank lines
+        skipped += 1
+        first = stream.readline(MAX_LINE_BYTES)
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
     stripped = first.strip()
     if stripped.startswith(b"{") and stripped.endswith(b"}"):
         # a complete object on the first line: NDJSON (a one-line JSON object reads the same)
@@ -365,7 +404,7 @@ def _load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Docu
         except ValueError:
             pass
         else:
-            yield from _ndjson(name, _Prepend(first, stream))
+            yield from _ndjson(name, _Prepend(first, stream), first_line=skipped + 1)
             return
     data = first + _read_limited(stream, len(first))
     text_start = data.lstrip()[:1]

@@ -47,8 +47,9 @@ class RateLimiter:
         moves our slot after the pause: nobody fires into a rate limit that is already known."""
         while True:
             with self._lock:
+                earliest = max(self._next_slot, self._paused_until)
                 now = self._clock()
-                slot = max(now, self._next_slot)
+                slot = max(now, earliest)
                 if self._interval:
                     self._next_slot = slot + self._interval
             if slot > now:

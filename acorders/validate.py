@@ -80,8 +80,15 @@ class Validator:
         if order is not None and "connectionid" not in order and self.options.connection is not None:
             order["connectionid"] = self.options.connection
         findings = doc.findings
-        if not self._rs.is_valid(doc.data):
+        try:
+            valid = self._rs.is_valid(doc.data)
+        except ValueError as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
+            findings.append(Finding(None, f"not JSON data: {exc}"))
+            return doc
+        if not valid:
             findings.extend(self._schema_findings(doc.data))
+        elif order is not None:
+            findings.extend(self._decimal_integers(order, "ecomOrder" if order is not doc.data else ""))
         if order is not None:
             prefix = "ecomOrder" if order is not doc.data else ""
             now = self._now or datetime.now().astimezone()
@@ -100,6 +107,20 @@ class Validator:
             if summary is not None:
                 summary.add(doc)
             yield doc
+
+    def _decimal_integers(self, order: dict[str, Any], prefix: str) -> list[Finding]:
+        """JSON Schema counts 49.0 as an integer; the API wants cents written as integers, so say so."""
+        out = []
+        items: list[tuple[str, str, dict[str, Any]]] = [("order", prefix, order)]
+        for key, kind in (("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount")):
+            for i, item in enumerate(order.get(key) or []):
+                items.append((kind, f"{prefix}.{key}[{i}]" if prefix else f"{key}[{i}]", item))
+        for kind, path, obj in items:
+            for name, ref in self._fields[kind].items():
+                value = obj.get(name)
+                if isinstance(value, float) and ref in ("cents", "int32", "id"):
+                    out.append(Finding(f"{path}.{name}" if path else name, _integer_message(ref, value)))
+        return out
 
     def _schema_findings(self, data: Any) -> list[Finding]:
         out: list[Finding] = []
@@ -194,6 +215,8 @@ _DECIMAL = re.compile(r"^\s*-?\d*\.\d+\s*$")
 
 def _integer_message(ref: str, value: Any) -> str:
     if ref == "cents":
+        if isinstance(value, float) and value.is_integer():
+            return f"amounts are integer cents: write {int(value)}, not the decimal {value}"
         if isinstance(value, float) or (isinstance(value, str) and _DECIMAL.match(value)):
             try:
                 cents = round(float(value) * 100)
@@ -222,6 +245,8 @@ def _format_message(fmt: str, value: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "null"
     text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

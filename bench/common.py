@@ -57,16 +57,47 @@ def tool_version(cmd: Sequence[str]) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "unknown"
 
 
+# Dropped from the children's environment: acorders settings, and Python knobs a user's shell does not
+# normally have. PYTHONDONTWRITEBYTECODE matters most: with it an editable install recompiles every
+# acorders module on every run (+0.1 s), while check-jsonschema's site-packages already hold .pyc files.
+_DROP_PREFIXES = ("ACORDERS_", "ACTIVECAMPAIGN_")
+_DROP = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONDEVMODE", "PYTHONIMPORTTIME", "PYTHONPROFILEIMPORTTIME",
+         "PYTHONTRACEMALLOC", "PYTHONMALLOC", "PYTHONBREAKPOINT", "PYTHONWARNINGS", "PYTHONVERBOSE", "NO_COLOR")
+
+
 def bench_env(**extra: str) -> dict[str, str]:
-    """The environment for timed children: the caller's, minus anything that changes acorders' behaviour."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ACORDERS_", "ACTIVECAMPAIGN_", "PYTHONPROFILE", "PYTHONTRACEMALLOC"))
-        and k not in ("PYTHONDEVMODE", "PYTHONIMPORTTIME", "PYTHONBREAKPOINT")
-    }
+    """The environment for timed children: the caller's, minus what would skew or change the measurement."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES) and k not in _DROP}
     env.update(extra)
     return env
+
+
+def cpu_busy(interval: float = 1.0) -> float | None:
+    """Fraction of all CPUs busy over ``interval`` seconds (from /proc/stat): other work skews timings."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(interval)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_quiet(max_busy: float = 0.25, timeout: float = 60.0) -> float | None:
+    """Wait up to ``timeout`` s for the machine to be mostly idle; return the last busy fraction seen."""
+    deadline = time.monotonic() + timeout
+    busy = cpu_busy()
+    while busy is not None and busy > max_busy and time.monotonic() < deadline:
+        log(f"  machine busy ({busy:.0%} of CPUs in use by other processes); waiting ...")
+        busy = cpu_busy(5.0)
+    return busy
 
 
 def machine() -> dict[str, Any]:
@@ -85,7 +116,12 @@ def machine() -> dict[str, Any]:
             mem = int(fh.readline().split()[1]) // 1024
     except (OSError, ValueError, IndexError):
         pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
     return {
+        "loadavg": load,
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "platform": platform.platform(),
@@ -115,6 +151,18 @@ Command = Sequence[str]  # one argv ...
 Batched = Sequence[Sequence[str]]  # ... or several run one after another (an argument list split like xargs)
 
 
+GNU_TIME = "/usr/bin/time"
+
+
+def rss_method() -> str:
+    """How peak RSS is measured: GNU time's %M when it is there, else the (inflated) wait4 figure."""
+    if os.access(GNU_TIME, os.X_OK):
+        probe = subprocess.run([GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stderr.strip().splitlines()[-1:] and probe.stderr.strip().splitlines()[-1].isdigit():
+            return "gnu-time"
+    return "wait4"
+
+
 def run(
     cmd: Command,
     *,
@@ -122,26 +170,41 @@ def run(
     stdout: IO[bytes] | int | None = subprocess.DEVNULL,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    rss: bool = False,
 ) -> Run:
-    """Start ``cmd``, wait for it with ``os.wait4`` and return its own wall time, CPU time and peak RSS.
+    """Start ``cmd``, wait for it with ``os.wait4`` and return its wall time, CPU time and peak RSS.
 
     stdout goes to /dev/null by default (not a TTY); stderr to a temporary file, whose tail is kept for
-    diagnostics (so neither is a terminal: no progress bar). ``ru_maxrss`` from wait4 covers this child
-    (and any grandchildren it waited for) only."""
-    with tempfile.TemporaryFile() as err:
+    diagnostics (so neither is a terminal: no progress bar).
+
+    Peak RSS: Linux keeps a process's high-water mark across exec, so a child forked (or vforked) from this
+    benchmark starts with *our* RSS (~45 MB) as its ru_maxrss, whatever it does. With ``rss=True`` the
+    command runs under GNU time (``/usr/bin/time -f %M``), a ~2 MB C program that forks it afresh, so the
+    figure is the command's own; it adds about a millisecond to the wall time. Without it, ``max_rss_mb``
+    is wait4's figure: an upper bound that is never below this process's RSS."""
+    argv = list(cmd)
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss_file:
+        wrapped = rss and rss_method() == "gnu-time"
+        if wrapped:
+            argv = [GNU_TIME, "-q", "-f", "%M", "-o", rss_file.name, *argv]
         start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdin=stdin, stdout=stdout, stderr=err, env=dict(env or bench_env()), cwd=cwd)
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=err, env=dict(env or bench_env()), cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; tell Popen so it won't wait again
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
+        max_rss_kib = usage.ru_maxrss  # Linux reports KiB
+        if wrapped:
+            text = rss_file.read().strip().splitlines()
+            if text and text[-1].isdigit():
+                max_rss_kib = int(text[-1])
     return Run(
         cmd=list(cmd),
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
         returncode=proc.returncode,
-        max_rss_mb=usage.ru_maxrss * 1024 / 1e6,  # Linux reports KiB
+        max_rss_mb=max_rss_kib * 1024 / 1e6,
         stderr_tail=tail,
     )
 
@@ -220,6 +283,7 @@ def repeat(
     cwd: str | os.PathLike[str] | None = None,
     expect: Mapping[str, int] | None = None,
     progress: bool = True,
+    rss: bool = False,
 ) -> dict[str, Timing]:
     """Run every command ``n`` times, interleaved (a b c a b c ...), and check each exit status."""
     batches = {name: [list(c) for c in cmd] if _is_batched(cmd) else [list(cmd)] for name, cmd in commands.items()}  # type: ignore[union-attr]
@@ -227,7 +291,7 @@ def repeat(
     for i in range(n):
         for name, cmds in batches.items():
             cmd = cmds[0]
-            r = run_batched(cmds, env=env, cwd=cwd)
+            r = run_batched(cmds, env=env, cwd=cwd, rss=rss)
             want = (expect or {}).get(name, 0)
             if r.returncode != want:
                 raise SystemExit(
@@ -466,10 +530,10 @@ def _marker_ok(marker: Path, params: Mapping[str, Any]) -> bool:
 def ensure_cart_files(directory: Path, count: int, seed: int = 20261120, indent: int | None = 2) -> list[Path]:
     """``count`` files ``cart-NNNNN.json`` holding ``{"ecomOrder": ...}``, generated unless already there.
 
-    Returns the paths in sorted order. A hidden marker (skipped by acorders' directory walk) records the
+    Returns the paths in sorted order. A marker next to the directory (``.NAME.json``) records the
     parameters; a mismatch regenerates the whole directory."""
     params = {"version": CORPUS_VERSION, "count": count, "seed": seed, "indent": indent}
-    marker = directory / ".corpus.json"
+    marker = directory.with_name("." + directory.name + ".json")
     width = max(5, len(str(count - 1)))
     paths = [directory / f"cart-{i:0{width}d}.json" for i in range(count)]
     if _marker_ok(marker, params) and all(p.is_file() for p in paths):

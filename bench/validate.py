@@ -45,10 +45,12 @@ from common import (  # noqa: E402
     markdown_table,
     ratio,
     repeat,
+    rss_method,
     run,
     shell_line,
     tool,
     tool_version,
+    wait_quiet,
     write_json,
 )
 
@@ -120,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="corpora and results (bench/out)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per command on the cart files (3)")
     parser.add_argument("--startup-repeat", type=int, default=10, help="timed runs per start-up command (10)")
+    parser.add_argument("--max-wait", type=float, default=60.0,
+                        help="seconds to wait, before each section, for other processes to leave the CPUs idle (60)")
     parser.add_argument("--profile", action="store_true", help="also cProfile acorders.cli.main on the cart files")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile to print (25)")
     args = parser.parse_args(argv)
@@ -140,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     problems: list[str] = []
+    busy: dict[str, float | None] = {}
+    results["rss_method"] = rss_method()
 
     # --- corpora -----------------------------------------------------------------------------------
     cart_dir = out / "carts"
@@ -170,6 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     if floor_check.stdout.strip() != str(args.carts):
         problems.append(f"the floor script parsed {floor_check.stdout.strip()!r} files, expected {args.carts}")
 
+    # Do both tools really check formats? One copy of a cart per format, with only that field broken.
+    formats = _format_probes(files[0], out / "probes", acorders, cjs, schema, env)
+    results["format_checks"] = formats
+    for tool_name, rejected in formats.items():
+        missing = [f for f, ok in rejected.items() if not ok]
+        if missing:
+            log(f"note: {tool_name} does not reject a bad {', '.join(missing)}: it checks less than acorders")
+
     # --- 1. the cart files ---------------------------------------------------------------------------
     cjs_cmds = arg_batches([cjs, "--schemafile", schema], file_args, env)
     results["check_jsonschema_batches"] = len(cjs_cmds)
@@ -181,10 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     log("warming up (page cache, bytecode) ...")
     warm = {**commands, "check-jsonschema": [cjs, "--schemafile", schema, one]}  # one file: bytecode, not 10 s
     repeat(warm, 1, env=env, cwd=ROOT, progress=False)
+    busy["files"] = wait_quiet(timeout=args.max_wait)
     log(f"timing {args.carts:,} files, {args.repeat} runs each (interleaved) ...")
-    batch = repeat(commands, args.repeat, env=env, cwd=ROOT)
+    batch = repeat(commands, args.repeat, env=env, cwd=ROOT, rss=True)
 
     # --- 2. start-up ---------------------------------------------------------------------------------
+    busy["startup"] = wait_quiet(timeout=args.max_wait)
     log(f"timing start-up, {args.startup_repeat} runs each ...")
     startup = repeat(
         {
@@ -209,9 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             ("acorders validate FILE.ndjson", [acorders, "validate", rel(ndjson)], False),
             ("acorders validate - < FILE.ndjson", [acorders, "validate", "-"], True),
         ):
+            busy[name] = wait_quiet(timeout=args.max_wait)
             log(f"timing {name} ({args.lines:,} lines, {size_mb:.0f} MB) ...")
             with tempfile.TemporaryFile() as captured, open(ndjson, "rb") as fh:
-                r = run(cmd, stdin=fh if use_stdin else subprocess.DEVNULL, stdout=captured, env=env, cwd=ROOT)
+                r = run(cmd, stdin=fh if use_stdin else subprocess.DEVNULL, stdout=captured, env=env, cwd=ROOT, rss=True)
                 captured.seek(0)
                 text = captured.read().decode("utf-8", "replace")
             counted = _count(text, floor=name.startswith("floor"))
@@ -239,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(_row(f"{args.carts:,} files: {t.name}", t, cj, fl))
     for name in ("python -c pass", "acorders --version", "acorders validate ONE", "check-jsonschema ONE"):
         t = startup[name]
-        rows.append(_row(f"start-up: {name}", t, cj1, None))
+        rows.append(_row(f"start-up: {name}", t, cj1, None, rss=False))
     for name, s in stream.items():
         rows.append(
             [f"{args.lines:,}-line NDJSON: {name}", f"{s['wall_s']:.2f}", f"{s['wall_s']:.2f}", "1", "-",
@@ -280,8 +297,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{results['versions']['acorders']}, {results['versions']['check-jsonschema']}.")
     print(f"Corpus: {args.carts:,} cart files (1-6 products, envelope, indent 2) in {rel(cart_dir)}/"
           + (f"; NDJSON {args.lines:,} lines ({results['ndjson']['size_mb']:.0f} MB)" if ndjson else "") + ".")
-    print(f"check-jsonschema got every file on {len(cjs_cmds)} command line(s); it checks formats by default "
-          "(date-time, email; uri because rfc3987 is installed), as acorders does.\n")
+    checked = {t: sorted(f for f, ok in r.items() if ok) for t, r in formats.items()}
+    print(f"check-jsonschema got every file on {len(cjs_cmds)} command line(s). Format checks, probed with one bad "
+          f"value each: check-jsonschema rejects {', '.join(checked['check-jsonschema']) or 'none'} by default; "
+          f"acorders rejects {', '.join(checked['acorders']) or 'none'}.\n")
+    noisy = {k: v for k, v in busy.items() if v is not None and v > 0.25}
+    if noisy:
+        print("**Warning: other processes were using the CPUs when these sections started, so times are inflated "
+              "(busy fraction of all CPUs): " + ", ".join(f"{k} {v:.0%}" for k, v in noisy.items()) + ".**\n")
     print(f"Produced by: `{shell_line([py, *results['argv']], limit=50)}` (from the repository root)\n")
     print(table)
     print()
@@ -299,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         files={"acorders": ac.as_dict(), "check-jsonschema": cj.as_dict(), "floor": fl.as_dict()},
         startup={k: v.as_dict() for k, v in startup.items()},
         stream=stream,
+        cpu_busy_before=busy,
         bars=bars,
         problems=problems,
         table_markdown=table,
@@ -323,7 +347,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(b["result"] == "PASS" for b in bars) else 1
 
 
-def _row(label: str, t: Timing, cj: Timing, fl: Timing | None) -> list[str]:
+_BAD_FORMATS = {
+    "date-time": ("externalCreatedDate", "2024-12-31 10:27:12"),  # no T, no offset
+    "email": ("email", "alice.example.com"),
+    "uri": ("orderUrl", "shop.example.com/checkout/1 2"),  # no scheme
+}
+
+
+def _format_probes(good: Path, where: Path, acorders: str, cjs: str, schema: str, env: dict[str, str]) -> dict[str, dict[str, bool]]:
+    """For each format, a copy of ``good`` with just that field broken: does each tool reject it?"""
+    where.mkdir(parents=True, exist_ok=True)
+    doc = json.loads(good.read_text(encoding="utf-8"))
+    found: dict[str, dict[str, bool]] = {"acorders": {}, "check-jsonschema": {}}
+    for fmt, (field, bad) in _BAD_FORMATS.items():
+        broken = json.loads(json.dumps(doc))
+        broken["ecomOrder"][field] = bad
+        path = where / f"bad-{fmt}.json"
+        path.write_text(json.dumps(broken, indent=2), encoding="utf-8")
+        for name, cmd in (("acorders", [acorders, "validate", str(path)]),
+                          ("check-jsonschema", [cjs, "--schemafile", schema, str(path)])):
+            found[name][fmt] = subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env).returncode == 1
+    return found
+
+
+def _row(label: str, t: Timing, cj: Timing, fl: Timing | None, rss: bool = True) -> list[str]:
     return [
         label,
         f"{t.best:.3f}",
@@ -331,7 +378,7 @@ def _row(label: str, t: Timing, cj: Timing, fl: Timing | None) -> list[str]:
         str(len(t.runs)),
         f"{ratio(t.best, cj.best):.2f}x",
         f"{ratio(t.best, fl.best):.2f}x" if fl is not None else "-",
-        f"{t.max_rss_mb:.0f}",
+        f"{t.max_rss_mb:.0f}" if rss else "-",
     ]
 
 

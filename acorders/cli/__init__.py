@@ -60,6 +60,9 @@ def handle_errors(func: F) -> F:
             status = func(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:  # `acorders ... | head`: the reader left; not an error worth a message
+            _silence_stdout()
+            raise typer.Exit(ExitStatus.BROKEN_PIPE) from None
         except KeyboardInterrupt:
             env.log("interrupted")
             raise typer.Exit(ExitStatus.INTERRUPTED) from None
@@ -74,6 +77,17 @@ def handle_errors(func: F) -> F:
         raise typer.Exit(int(status or 0))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _version(value: bool) -> None:

@@ -21,6 +21,7 @@ from acorders import __version__
 from acorders.client import Client, RequestLog
 from acorders.errors import (
     AuthError,
+    ConfigError,
     NotFound,
     OutcomeUnknown,
     Rejected,
@@ -533,6 +534,14 @@ def test_find_orders_by_externalid_reads_every_page(mock: responses.RequestsMock
     assert [c.request.params["offset"] for c in mock.calls] == ["0", "100"]
 
 
+def test_find_orders_refuses_to_stop_early(mock: responses.RequestsMock, h: Harness) -> None:
+    """A lookup that silently stopped after some pages could miss the cart and cause a duplicate."""
+    page = [{"id": str(i), "connectionid": "1", "externalid": f"9{i}"} for i in range(100)]
+    mock.get(ORDERS, json={"ecomOrders": page, "meta": {"total": "1000000"}})
+    h.raises(TemporaryFailure, lambda: h.client().find_orders(connectionid="1", externalid="9"))
+    assert len(mock.calls) == 100
+
+
 def test_find_orders_needs_a_key(h: Harness) -> None:
     with pytest.raises(ValueError):
         h.client().find_orders(connectionid="1")
@@ -617,3 +626,12 @@ def test_context_manager_closes_its_own_session(monkeypatch: pytest.MonkeyPatch)
     with Client(BASE, KEY, session=requests.Session()):
         pass
     assert closed == [True]  # a session passed in belongs to the caller
+
+
+@pytest.mark.parametrize("key", ["", KEY + "\n", " " + KEY, KEY[:5] + "\u2019" + KEY[5:], KEY[:5] + "\x00" + KEY[5:]])
+def test_unsendable_key_is_a_config_error_that_does_not_quote_it(key: str) -> None:
+    """Left to requests/http.client, these fail with errors whose repr contains the key."""
+    with pytest.raises(ConfigError) as info:
+        Client(BASE, key)
+    assert "SECRET" not in repr(info.value) and "SECRET" not in repr(vars(info.value))
+    assert "ACTIVECAMPAIGN_API_KEY" in (info.value.hint or "")

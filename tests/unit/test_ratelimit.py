@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -132,7 +133,16 @@ def test_pause_that_starts_while_sleeping_moves_the_slot() -> None:
 def test_concurrent_threads_never_share_a_slot() -> None:
     """Real clock, 200/s: slots handed to 8 threads are never closer than 1/rate."""
     rate, threads, per_thread = 200.0, 8, 6
-    rl = RateLimiter(rate)
+
+    def yielding_clock() -> float:
+        """The real clock, but it lets other threads run, so an unlocked reservation would race."""
+        now = time.monotonic()
+        time.sleep(0.0002)
+        return now
+
+    rl = RateLimiter(rate, clock=yielding_clock)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
     slots: list[float] = []
     woke: list[float] = []
     lock = threading.Lock()
@@ -151,8 +161,11 @@ def test_concurrent_threads_never_share_a_slot() -> None:
     pool = [threading.Thread(target=work) for _ in range(threads)]
     for t in pool:
         t.start()
-    for t in pool:
-        t.join(timeout=10)
+    try:
+        for t in pool:
+            t.join(timeout=10)
+    finally:
+        sys.setswitchinterval(switch_interval)
     assert len(slots) == threads * per_thread
     slots.sort()
     gaps = [b - a for a, b in zip(slots, slots[1:])]

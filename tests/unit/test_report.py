@@ -1,0 +1,270 @@
+"""acorders.report: table, JSON and NDJSON reporters for validate, driven with a fake Environment."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+
+from acorders import report
+from acorders.environment import Environment
+from acorders.models import Document, Finding, Origin, Severity
+from acorders.validate import Summary
+
+ANSI = re.compile(r"\x1b\[")
+
+
+def make_env(*, tty: bool = False, environ: dict[str, str] | None = None) -> Environment:
+    return Environment(
+        stdin=None,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        stdout_isatty=tty,
+        stderr_isatty=tty,
+        environ=environ or {},
+    )
+
+
+def out(env: Environment) -> str:
+    return env.stdout.getvalue()  # type: ignore[attr-defined]
+
+
+def err(env: Environment) -> str:
+    return env.stderr.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def colour_capable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich also reads the process environment: make it a colour terminal, so only Environment decides."""
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "200")  # a fake terminal has no size of its own; keep rows on one line
+
+
+def documents() -> list[Document]:
+    return [
+        Document(Origin("good.json", 1), {"ecomOrder": {}}, []),
+        Document(
+            Origin("carts.ndjson", 7),
+            {},
+            [
+                Finding("ecomOrder.orderProducts[1].price", "amounts are integer cents", Severity.ERROR),
+                Finding("ecomOrder.colour", "unknown field [red]colour[/]", Severity.WARNING),
+                Finding("ecomOrder.customerid", "customerid is missing: push looks it up", Severity.INFO),
+            ],
+        ),
+        Document(Origin("broken.json"), None, [Finding(None, "not valid JSON: Expecting value", Severity.ERROR)]),
+    ]
+
+
+def feed(reporter: Any, docs: list[Document]) -> Summary:
+    summary = Summary(files=len({d.origin.source for d in docs}))
+    reporter.start(summary.files)
+    for doc in docs:
+        summary.add(doc)
+        reporter.item(doc)
+        reporter.advance()
+    reporter.finish(summary)
+    return summary
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_json_output_is_one_document_with_the_documented_shape() -> None:
+    env = make_env()
+    feed(report.build_reporter("json", env), documents())
+    data = json.loads(out(env))
+    assert data["ok"] is False
+    assert data["summary"] == {"documents": 3, "valid": 1, "invalid": 2, "warnings": 1, "files": 3}
+    assert [d["source"] for d in data["documents"]] == ["good.json", "carts.ndjson", "broken.json"]
+    assert [d["line"] for d in data["documents"]] == [1, 7, None]
+    assert [d["valid"] for d in data["documents"]] == [True, False, False]
+    assert data["documents"][0]["errors"] == []
+    assert data["documents"][1]["errors"][0] == {
+        "path": "ecomOrder.orderProducts[1].price",
+        "message": "amounts are integer cents",
+        "severity": "error",
+    }
+    assert [e["severity"] for e in data["documents"][1]["errors"]] == ["error", "warning", "info"]
+    assert data["documents"][2]["errors"] == [
+        {"path": None, "message": "not valid JSON: Expecting value", "severity": "error"}
+    ]
+    assert err(env) == ""
+
+
+def test_json_output_with_no_documents_is_still_json() -> None:
+    env = make_env()
+    report.build_reporter("json", env).finish(Summary())
+    assert json.loads(out(env)) == {
+        "documents": [],
+        "ok": True,
+        "summary": {"documents": 0, "valid": 0, "invalid": 0, "warnings": 0, "files": 0},
+    }
+
+
+def test_json_output_keeps_non_ascii_text() -> None:
+    env = make_env()
+    doc = Document(Origin("caf\u00e9.json", 1), {}, [Finding("email", "'j\u00fcrgen@' is not an email address")])
+    feed(report.build_reporter("json", env), [doc])
+    assert json.loads(out(env))["documents"][0]["source"] == "caf\u00e9.json"
+
+
+def test_json_output_has_no_ansi_even_on_a_terminal() -> None:
+    env = make_env(tty=True)
+    feed(report.build_reporter("json", env), documents())
+    assert not ANSI.search(out(env))
+    json.loads(out(env))
+
+
+# --------------------------------------------------------------------------- NDJSON
+
+
+def test_ndjson_is_one_object_per_line_and_the_summary_on_stderr() -> None:
+    env = make_env()
+    feed(report.build_reporter("ndjson", env), documents())
+    lines = out(env).splitlines()
+    assert len(lines) == 3
+    objects = [json.loads(line) for line in lines]
+    assert [o["source"] for o in objects] == ["good.json", "carts.ndjson", "broken.json"]
+    assert set(objects[1]) >= {"source", "line", "valid", "errors"}
+    assert "summary" not in out(env)
+    tail = json.loads(err(env))
+    assert tail == {"ok": False, "summary": {"documents": 3, "valid": 1, "invalid": 2, "warnings": 1, "files": 3}}
+
+
+def test_ndjson_streams_each_document_as_it_comes() -> None:
+    env = make_env()
+    reporter = report.build_reporter("ndjson", env)
+    reporter.start(None)
+    reporter.item(documents()[1])
+    assert json.loads(out(env))["line"] == 7  # written before finish
+    assert err(env) == ""
+
+
+# --------------------------------------------------------------------------- table
+
+
+def test_table_lists_source_line_path_message_and_severity() -> None:
+    env = make_env()
+    feed(report.build_reporter("table", env), documents())
+    text = out(env)
+    assert "carts.ndjson:7" in text
+    assert "ecomOrder.orderProducts[1].price" in text  # brackets are not eaten as markup
+    assert "amounts are integer cents" in text
+    assert "unknown field [red]colour[/]" in text
+    assert "broken.json" in text and "not valid JSON: Expecting value" in text
+    for severity in ("error", "warning", "info"):
+        assert severity in text
+    assert "good.json" not in text  # no row for a clean document
+    assert "2 of 3 documents invalid in 3 files, 1 warning" in text
+    assert not ANSI.search(text)
+    assert err(env) == ""
+
+
+def test_table_rows_in_the_order_of_the_documents() -> None:
+    env = make_env()
+    feed(report.build_reporter("table", env), documents())
+    text = out(env)
+    assert text.index("orderProducts[1].price") < text.index("ecomOrder.colour") < text.index("broken.json")
+
+
+def test_table_all_valid_is_one_success_line() -> None:
+    env = make_env()
+    docs = [Document(Origin("a.json", 1), {}, []), Document(Origin("b.json", 1), {}, [])]
+    feed(report.build_reporter("table", env), docs)
+    assert out(env).strip() == "\u2713 2 documents valid in 2 files"
+
+
+def test_quiet_table_hides_info_and_success() -> None:
+    env = make_env()
+    feed(report.build_reporter("table", env, quiet=True), documents())
+    text = out(env)
+    assert "amounts are integer cents" in text and "colour" in text
+    assert "customerid" not in text  # info is not a problem
+    assert "invalid" in text  # the summary of a failed run stays
+
+    env = make_env()
+    info_only = [Document(Origin("a.json", 1), {}, [Finding("customerid", "looked up at push", Severity.INFO)])]
+    feed(report.build_reporter("table", env, quiet=True), info_only)
+    assert out(env) == "" and err(env) == ""
+
+
+def test_fake_tty_without_no_color_has_colour() -> None:
+    env = make_env(tty=True)
+    feed(report.build_reporter("table", env), documents())
+    assert ANSI.search(out(env))
+
+
+def test_no_color_is_honoured_on_a_terminal() -> None:
+    env = make_env(tty=True, environ={"NO_COLOR": "1"})
+    feed(report.build_reporter("table", env), documents())
+    text = out(env)
+    assert "ecomOrder.orderProducts[1].price" in text
+    assert not ANSI.search(text)
+    assert not ANSI.search(err(env))
+
+
+def test_empty_no_color_does_not_disable_colour() -> None:
+    # https://no-color.org: only a non-empty value counts
+    env = make_env(tty=True, environ={"NO_COLOR": ""})
+    feed(report.build_reporter("table", env), documents())
+    assert ANSI.search(out(env))
+
+
+def test_progress_goes_to_stderr_only_on_a_terminal_for_large_batches() -> None:
+    many = [Document(Origin(f"f{i}.json", 1), {}, []) for i in range(report.PROGRESS_MIN_ITEMS + 5)]
+    env = make_env()  # piped: no progress bar at all
+    feed(report.build_reporter("table", env), many)
+    assert err(env) == ""
+    assert out(env).strip() == f"\u2713 {len(many)} documents valid in {len(many)} files"
+
+    env = make_env(tty=True, environ={"NO_COLOR": "1"})
+    feed(report.build_reporter("table", env), many)
+    assert "validating" not in out(env)  # never mixed into the results
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+@pytest.mark.parametrize(
+    ("summary", "line"),
+    [
+        (Summary(documents=1, valid=1, files=1), "1 document valid in 1 file"),
+        (Summary(documents=3, valid=3, files=2, warnings=2), "3 documents valid in 2 files, 2 warnings"),
+        (Summary(documents=3, valid=2, invalid=1, files=1, warnings=1), "1 of 3 documents invalid in 1 file, 1 warning"),
+        (Summary(), "no documents found"),
+    ],
+)
+def test_validate_line(summary: Summary, line: str) -> None:
+    assert line in report.validate_line(summary)
+
+
+def test_build_reporter_for_every_output() -> None:
+    env = make_env()
+    assert set(report.OUTPUTS) == set(report.REPORTERS)
+    assert isinstance(report.build_reporter("table", env), report.TableReporter)
+    assert isinstance(report.build_reporter("json", env), report.JsonReporter)
+    assert isinstance(report.build_reporter("ndjson", env), report.NdjsonReporter)
+    with pytest.raises(KeyError):
+        report.build_reporter("xml", env)
+
+
+def test_document_dict() -> None:
+    doc = documents()[2]
+    assert report.document_dict(doc) == {
+        "source": "broken.json",
+        "line": None,
+        "valid": False,
+        "errors": [{"path": None, "message": "not valid JSON: Expecting value", "severity": "error"}],
+    }
+
+
+def test_environment_no_color_flag() -> None:
+    assert make_env(environ={"NO_COLOR": "1"}).no_color
+    assert not make_env(environ={"NO_COLOR": ""}).no_color
+    assert not make_env().no_color
