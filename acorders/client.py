@@ -11,8 +11,9 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import quote, urlencode
 
 import requests
@@ -336,7 +337,7 @@ class Client:
         path = f"/ecomOrders/{quote(str(id), safe='')}"
         try:
             return self._record("GET", path, self.request("GET", path), "ecomOrder")
-        except KeyError:
+        except NotFound:
             return None
 
     def delete_order(self, id: str) -> None:

@@ -390,12 +390,13 @@ def _load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Docu
         yield from _parse_whole(name, _read_limited(stream), fmt)
         return
     first = stream.readline(MAX_LINE_BYTES)
-    skipped = 0
-    while first and not first.strip():  # leading blank lines
-        skipped += 1
-        first = stream.readline(MAX_LINE_BYTES)
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]
+    blank = b""
+    while first and not first.strip():  # leading blank lines: kept, so line numbers stay true
+        blank += first
+        first = stream.readline(MAX_LINE_BYTES)
+    skipped = blank.count(b"\n")
     stripped = first.strip()
     if stripped.startswith(b"{") and stripped.endswith(b"}"):
         # a complete object on the first line: NDJSON (a one-line JSON object reads the same)
@@ -406,7 +407,7 @@ def _load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Docu
         else:
             yield from _ndjson(name, _Prepend(first, stream), first_line=skipped + 1)
             return
-    data = first + _read_limited(stream, len(first))
+    data = blank + first + _read_limited(stream, len(blank) + len(first))
     text_start = data.lstrip()[:1]
     yield from _parse_whole(name, data, "json" if text_start in (b"{", b"[") else "yaml")
 

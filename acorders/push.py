@@ -314,6 +314,8 @@ def run_push(docs: list[Document], invalid: list[Document], pusher: Pusher | Non
                 new[connection] = new.get(connection, 0) + 1
         try:
             pusher.remote.prepare(new)
+        except ConfigError as exc:  # 403, wrong URL: nothing will go through; report every cart as skipped
+            pusher.stop = Stop(exc.message, exc.exit_status)
         except CartError:
             pass  # the listing is an optimisation; per-cart look-ups still keep carts unique
         send(pusher, groups, options.workers, emit)

@@ -92,10 +92,13 @@ def cpu_busy(interval: float = 1.0) -> float | None:
 
 def wait_quiet(max_busy: float = 0.25, timeout: float = 60.0) -> float | None:
     """Wait up to ``timeout`` s for the machine to be mostly idle; return the last busy fraction seen."""
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
     busy = cpu_busy()
-    while busy is not None and busy > max_busy and time.monotonic() < deadline:
-        log(f"  machine busy ({busy:.0%} of CPUs in use by other processes); waiting ...")
+    said = -1.0
+    while busy is not None and busy > max_busy and time.monotonic() - start < timeout:
+        if time.monotonic() - said >= 30:
+            said = time.monotonic()
+            log(f"  machine busy ({busy:.0%} of CPUs in use by other processes); waiting up to {timeout:.0f} s ...")
         busy = cpu_busy(5.0)
     return busy
 

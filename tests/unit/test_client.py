@@ -245,7 +245,8 @@ def test_400_with_empty_object(mock: responses.RequestsMock, h: Harness) -> None
 
 
 def test_other_4xx_with_html_is_rejected_readably(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.post(ORDERS, status=413, body="<html><head><title>413 Request Entity Too Large</title></head></html>")
+    mock.post(ORDERS, status=413, body="<html><head><title>413 Request Entity Too Large</title></head>"
+                                       "<body><h1>413</h1><hr>nginx</body></html>")
     exc = h.raises(Rejected, lambda: h.client().create_order(ORDER, lookup=lambda: None))
     assert exc.message == "ActiveCampaign answered 413 Request Entity Too Large: '413 Request Entity Too Large'"
 
@@ -373,7 +374,8 @@ def test_backoff_is_full_jitter(mock: responses.RequestsMock, h: Harness, monkey
     assert h.clock.sleeps == [0.125, 0.25, 0.5]
 
 
-def test_total_retry_sleep_is_bounded(mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_total_retry_sleep_is_bounded(mock: responses.RequestsMock, h: Harness,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)
     mock.get(API + "/users/me", status=503)
     exc = h.raises(TemporaryFailure, h.client(max_attempts=50, max_retry_seconds=10).me)
@@ -387,7 +389,7 @@ def test_real_random_jitter_stays_within_bounds(mock: responses.RequestsMock, h:
     mock.get(API + "/users/me", status=503)
     h.raises(TemporaryFailure, h.client(max_attempts=12, max_retry_seconds=1e6).me)
     ceilings = [min(30, 0.5 * 2**i) for i in range(11)]
-    assert all(0 <= s <= c for s, c in zip(h.clock.sleeps, ceilings))
+    assert all(0 <= s <= c for s, c in zip(h.clock.sleeps, ceilings, strict=False))
 
 
 def test_get_timeouts_are_retried_blindly(mock: responses.RequestsMock, h: Harness) -> None:

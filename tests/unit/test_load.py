@@ -550,3 +550,22 @@ def test_plain_yaml_is_inside_the_json_data_model(samples_dir: Path) -> None:
     [doc] = load_paths(samples_dir / "cart.yaml")
     assert _is_json_model(doc.data)
     assert not _is_json_model({1: "one"})
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'\n\n[\n {"n": 1},\n {"n": 2}\n]\n', [4, 5]),
+        (b"\n\nn: 1\n---\nn: 2\n", [3, 5]),
+        (b'\n\n{\n  "n": 1\n}\n', [3]),
+    ],
+    ids=["json-array", "yaml-multi", "pretty-object"],
+)
+def test_stdin_after_leading_blank_lines_keeps_line_numbers(data: bytes, expected: list[int]) -> None:
+    assert lines(load_stdin(data)) == expected
+
+
+def test_stdin_byte_order_mark_then_blank_line_then_ndjson() -> None:
+    docs = load_stdin(b'\xef\xbb\xbf\n{"n": 1}\n{"n": 2}\n')
+    assert [d.data for d in docs] == [{"n": 1}, {"n": 2}]
+    assert lines(docs) == [2, 3]

@@ -12,7 +12,7 @@ import pytest
 
 from acorders import push as core
 from acorders.client import Client
-from acorders.errors import AuthError, ExitStatus
+from acorders.errors import ExitStatus
 from acorders.ledger import DONE, PENDING, REJECTED, Key, Ledger, content_hash
 from acorders.models import Action, Document, Finding, Origin, PushResult, PushSummary
 from acorders.resolve import CustomerResolver
@@ -376,12 +376,12 @@ def test_403_stops_the_run_at_once(h: Harness, sb: Sandbox) -> None:
 
 
 def test_403_with_many_carts_sends_one_request(h: Harness, sb: Sandbox) -> None:
-    """The key is refused on the first request; not one request per cart."""
-    with pytest.raises(AuthError) as info:
-        h.run([doc(cart(i), line=i + 1) for i in range(12)], key=SECRET_KEY, workers=8)
-    assert info.value.exit_status == ExitStatus.CONFIG
-    assert SECRET_KEY not in info.value.message and SECRET_KEY not in (info.value.hint or "")
+    """The key is refused on the first request (the listing): every cart is reported skipped, none is sent."""
+    summary, status, results = h.run([doc(cart(i), line=i + 1) for i in range(12)], key=SECRET_KEY, workers=8)
+    assert status == ExitStatus.CONFIG
     assert sb.count() <= 2 and sb.count(status=403) >= 1
+    assert len(results) == 12 and {r.action for r in results} <= {Action.SKIPPED, Action.FAILED}
+    assert summary.stopped and "refused" in summary.stopped and SECRET_KEY not in summary.stopped
     assert sb.store.orders() == []
 
 

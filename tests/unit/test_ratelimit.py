@@ -168,9 +168,9 @@ def test_concurrent_threads_never_share_a_slot() -> None:
         sys.setswitchinterval(switch_interval)
     assert len(slots) == threads * per_thread
     slots.sort()
-    gaps = [b - a for a, b in zip(slots, slots[1:])]
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
     assert min(gaps) >= 1 / rate - 1e-9
     # Nobody returns before its slot: the i-th return is no earlier than the i-th slot.
     woke.sort()
-    assert all(w >= s - 1e-6 for w, s in zip(woke, slots))
+    assert all(w >= s - 1e-6 for w, s in zip(woke, slots, strict=True))
     assert woke[-1] - start >= (len(slots) - 1) / rate - 1e-6
