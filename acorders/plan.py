@@ -54,6 +54,10 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | None, digest
     if own is not None and own.ac_id:
         if own.state == DONE and own.hash == digest:
             return Plan("unchanged", own_key, own.ac_id)
+        if order_key is not None and cart_key is not None and ledger is not None:
+            cart = ledger.get(cart_key)
+            if cart is not None and cart.ac_id == own.ac_id and not cart.recovered_to:  # a recovery cut short
+                return Plan("recover", order_key, own.ac_id, cart_key=cart_key)
         return Plan("update", own_key, own.ac_id)
     if order_key is not None and cart_key is not None and ledger is not None:
         cart = ledger.get(cart_key)

@@ -27,14 +27,19 @@ def move_settled(
     for result in results:
         by_source.setdefault(result.origin.source, set()).add(result.action)
     log = []
+    seen: set[Path] = set()
     for source in sources:
         if source.path is None or source.name == STDIN_NAME:
             continue
+        real = source.path.resolve()
+        if real in seen:  # named twice (a file and its folder): moved once
+            continue
+        seen.add(real)
         actions = by_source.get(source.name, set())
         if not actions or not actions <= PUSHED | SETTLED_BAD:
             continue  # not settled yet (temporary failure, skipped): leave it for the next run
         target = failed if actions & SETTLED_BAD else pushed
-        if target is None:
+        if target is None or real.parent == target.resolve():  # already in place (folder inside the outbox)
             continue
         moved = move_atomically(source.path, target)
         log.append(f"moved {source.name} -> {moved}")

@@ -15,7 +15,7 @@ import typer
 from acorders import __version__
 from acorders.cli.options import FormatOpt, OutputOpt, Paths, QuietOpt, StrictOpt, ConnectionOpt, ProfileOpt
 from acorders.environment import Environment
-from acorders.errors import AcordersError, ExitStatus, exit_status_for
+from acorders.errors import AcordersError, CartError, ExitStatus, exit_status_for
 
 EXIT_CODES_HELP = (
     "Exit status: 0 all valid/pushed; 1 some document invalid, unreadable or rejected; 2 usage error; "
@@ -69,6 +69,9 @@ def handle_errors(func: F) -> F:
         except AcordersError as exc:
             error(env, exc.message, exc.hint)
             raise typer.Exit(exc.exit_status) from None
+        except CartError as exc:  # an API answer outside push (connections create, customers list)
+            error(env, exc.message)
+            raise typer.Exit(exit_status_for(exc)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
             if _state["debug"]:
                 raise

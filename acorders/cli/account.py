@@ -12,7 +12,7 @@ import typer
 from acorders.cli import app, environment, handle_errors
 from acorders.cli.options import ApiKeyOpt, Output, OutputOpt, ProfileOpt, StateDirOpt, UrlOpt, VerboseOpt
 from acorders.cli.push import build_client
-from acorders.errors import ExitStatus, UsageError
+from acorders.errors import CartError, ConfigError, ExitStatus, UsageError
 
 connections_app = typer.Typer(help="List and create e-commerce connections (a connectionid names one).", no_args_is_help=True)
 customers_app = typer.Typer(help="List ecomCustomers (a customerid names one).", no_args_is_help=True)
@@ -57,8 +57,11 @@ def check(url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = N
     """Verify the URL and key with one cheap authenticated request, and show the account's connections."""
     account, client = _client(url, api_key, profile, verbose)
     with client:
-        me = client.me()
-        connections, _ = client.list_connections()
+        try:
+            me = client.me()
+            connections, _ = client.list_connections()
+        except CartError as exc:
+            raise ConfigError(f"could not verify {account.url}: {exc.message}") from None
     user = me.get("user", me) if isinstance(me, dict) else {}
     if output is Output.table:
         environment().console().print(

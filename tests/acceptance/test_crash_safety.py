@@ -120,7 +120,7 @@ def test_sigint_finishes_in_flight_requests_and_exits_130(tmp_path: Path) -> Non
         write_carts(outbox, N)
         proc = push_proc(outbox, env)
         wait_for_first_request(sb, 0, proc)
-        time.sleep(0.2)
+        time.sleep(0.3)  # the push needs >= 0.75 s (30 carts, 2 workers, 0.05 s latency): this is mid-push
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err

@@ -385,6 +385,34 @@ def test_plain_http_to_a_remote_host_is_refused_before_connecting(run_cli, tmp_p
     assert attempts == []  # no connection at all, not even a DNS-resolved one
 
 
+def test_wrong_url_path_stops_at_once(push, sb: Sandbox, tmp_path: Path) -> None:
+    write_carts(tmp_path / "outbox", 5)
+    code, out, err = push(str(tmp_path / "outbox"), env={"ACTIVECAMPAIGN_URL": sb.url + "/not-the-api"})
+    assert code == 3, err
+    assert sb.count() <= 2 and sb.store.orders() == []
+
+
+def test_url_with_or_without_api_3_is_one_account(push, sb: Sandbox, tmp_path: Path) -> None:
+    write_carts(tmp_path / "outbox", 2)
+    assert push(str(tmp_path / "outbox"), env={"ACTIVECAMPAIGN_URL": sb.url + "/api/3/"})[0] == 0
+    before = sb.count()
+    code, out, err = push(str(tmp_path / "outbox"), "-o", "json")
+    assert code == 0, err
+    assert actions(pushed(out)) == {"unchanged": 2}
+    assert sb.count() == before
+
+
+def test_push_from_stdin(run_cli, sb: Sandbox, tmp_path: Path) -> None:
+    lines = "".join(json.dumps(cart(i)) + "\n" for i in range(3))
+    code, out, err = run_cli(["push", "-", "-o", "json", "--rate", "1000"], input=lines,
+                             env=account_env(sb, tmp_path / "state"))
+    assert code == 0, err
+    data = pushed(out)
+    assert actions(data) == {"created": 3}
+    assert {r["source"] for r in data["results"]} == {"<stdin>"}
+    assert sorted(r["line"] for r in data["results"]) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("env", [{}, {"ACTIVECAMPAIGN_URL": "https://acct.api-us1.com"},
                                  {"ACTIVECAMPAIGN_API_KEY": "k" * 40}])
 def test_missing_url_or_key_mentions_sandbox(run_cli, tmp_path: Path, env: dict[str, str]) -> None:
@@ -481,6 +509,27 @@ def test_spool_rejected_goes_to_failed(run_cli, tmp_path: Path) -> None:
         assert code == 1, err
         assert (tmp_path / "P" / "ok.json").is_file()
         assert (tmp_path / "F" / "rejected.json").is_file()
+
+
+def test_spool_pushed_folder_inside_the_outbox_is_left_alone(push, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    write_carts(outbox, 2)
+    args = (str(outbox), "--move-pushed", str(outbox / "done"), "--move-failed", str(outbox / "failed"))
+    assert push(*args)[0] == 0
+    assert sorted(p.name for p in (outbox / "done").iterdir()) == ["cart-00000.json", "cart-00001.json"]
+    for _ in range(2):  # cron runs again
+        code, _, err = push(*args)
+        assert code == 0, err
+        assert sorted(p.name for p in (outbox / "done").iterdir()) == ["cart-00000.json", "cart-00001.json"]
+
+
+def test_spool_file_named_twice_is_moved_once(push, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    write_carts(outbox, 2)
+    code, out, err = push(str(outbox), str(outbox / "cart-00000.json"), "--move-pushed", str(tmp_path / "P"))
+    assert code == 0, err
+    assert "unexpected" not in err
+    assert sorted(p.name for p in (tmp_path / "P").iterdir()) == ["cart-00000.json", "cart-00001.json"]
 
 
 def test_dry_run_moves_nothing(push, tmp_path: Path) -> None:

@@ -185,3 +185,10 @@ def test_index_is_per_connection() -> None:
     calls = len(client.calls)
     assert remote.find("2", "externalcheckoutid", "c-0")["id"] == "9"  # connection 2: not indexed, looked up
     assert len(client.calls) == calls + 1
+
+
+def test_interrupted_recovery_is_planned_as_recovery(ledger: Ledger) -> None:
+    ledger.settle(CART_KEY, state=DONE, action="created", ac_id="42", digest="h1")
+    ledger.intend(ORDER_KEY, "42", "h9", "o.json:1")  # killed here
+    plan = planner.decide(ORDER, ACCOUNT, ledger, "h9")
+    assert (plan.step, plan.key, plan.ac_id, plan.cart_key) == ("recover", ORDER_KEY, "42", CART_KEY)

@@ -487,3 +487,24 @@ def test_customerid_is_resolved_and_reused(h: Harness, sb: Sandbox) -> None:
     _, status, results = h.run(changed, workers=8)
     assert {r.action for r in results} == {Action.UPDATED}
     assert sb.count("GET", "/api/3/ecomCustomers") + sb.count("POST", "/api/3/ecomCustomers") == before
+
+
+# --- a crash in the middle of a recovery ---------------------------------------------------------------
+
+def test_recovery_interrupted_by_a_crash_is_finished_as_a_recovery(h: Harness, sb: Sandbox) -> None:
+    _, _, first = h.run([doc(cart(1))])
+    ac_id = only(first).id
+    order = cart(1, externalid="order-1", abandonedDate=None)
+    # kill -9 after the intent was committed, before the PUT's answer was recorded
+    h.ledger.intend(Key(sb.url, "1", "order", "order-1"), ac_id, content_hash(order), "orders.ndjson:1")
+    _, status, results = h.run([doc(order, source="orders.ndjson")])
+    assert status == ExitStatus.OK
+    assert only(results).action is Action.RECOVERED
+    assert h.entry("cart-00001").recovered_to == "order-1"
+    # the shop exports the old cart once more: the order must stay as it is
+    before = len(sb.requests)
+    _, _, again = h.run([doc(cart(1, totalPrice="5"))])
+    assert only(again).action is Action.UNCHANGED
+    assert len(sb.requests) == before
+    record, = sb.store.orders()
+    assert record["totalPrice"] == "9111" and record["externalid"] == "order-1"
