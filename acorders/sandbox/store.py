@@ -8,6 +8,7 @@ connection: the HTTP server is threaded, and a route must check-then-insert atom
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -15,6 +16,15 @@ from contextlib import contextmanager
 from typing import Any
 
 Record = dict[str, Any]
+
+#: fields that list filters and duplicate checks look up, indexed so the store stays fast as it fills
+INDEXED: dict[str, tuple[str, ...]] = {
+    "ecom_orders": ("externalcheckoutid", "externalid"),
+    "ecom_order_products": ("orderid",),
+    "ecom_order_discounts": ("orderid",),
+    "ecom_customers": ("email",),
+}
+_FIELD = re.compile(r"^\w+$")
 
 #: resource kind -> table name
 TABLES: dict[str, str] = {
@@ -40,6 +50,12 @@ class Store:
                     f"CREATE TABLE IF NOT EXISTS {table} "
                     "(id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)"
                 )
+            for table, fields in INDEXED.items():
+                for field in fields:
+                    self._db.execute(
+                        f"CREATE INDEX IF NOT EXISTS {table}_{field} ON {table} "
+                        f"(CAST(json_extract(data, '$.{field}') AS TEXT))"
+                    )
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -135,12 +151,13 @@ class Store:
             if field == "id":
                 where.append("CAST(id AS TEXT) = ?")
                 params.append(value)
+            elif not _FIELD.match(field):
+                raise ValueError(f"not a field name: {field!r}")
             elif value is None:
-                where.append("json_extract(data, ?) IS NULL")
-                params.append(f'$."{field}"')
-            else:
-                where.append("CAST(json_extract(data, ?) AS TEXT) = ?")
-                params.extend([f'$."{field}"', str(value)])
+                where.append(f"json_extract(data, '$.{field}') IS NULL")
+            else:  # the path is written literally so SQLite can use the expression indexes
+                where.append(f"CAST(json_extract(data, '$.{field}') AS TEXT) = ?")
+                params.append(str(value))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         order = "DESC" if descending else "ASC"
         with self.lock:
