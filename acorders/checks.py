@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from acorders.models import Finding, Origin, Severity
 
 
+INTEGER_REFS = frozenset({"cents", "int32", "id"})
+
+
 def order_warnings(
-    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], now: datetime
+    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], now: datetime,
+    floats: bool = True,
 ) -> list[Finding]:
-    out = _unknown_fields(order, prefix, fields["order"])
-    for key, kind in (("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount")):
-        items = order.get(key)
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, dict):
-                    out += _unknown_fields(item, _join(prefix, f"{key}[{i}]"), fields[kind])
+    out = _field_pass(order, prefix, fields, floats)
     out += _total_mismatch(order, prefix)
     out += _dates(order, prefix, now)
     if is_cart(order) and order.get("source") in (0, "0"):
@@ -37,6 +36,45 @@ def order_warnings(
             )
         )
     return out
+
+
+def _field_pass(
+    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], floats: bool = True
+) -> list[Finding]:
+    """One pass over the order, its products and discounts: unknown fields (warnings), and amounts written
+    as decimals such as 49.0, which JSON Schema counts as integers but are a dollars-for-cents smell (errors).
+    ``floats=False`` (the parser saw no decimal number) skips the second part."""
+    out: list[Finding] = []
+    objects: list[tuple[str, str, Any]] = [(prefix, "order", order)]
+    for key, kind in (("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount")):
+        items = order.get(key)
+        if isinstance(items, list):
+            objects += [(_join(prefix, f"{key}[{i}]"), kind, item) for i, item in enumerate(items)]
+    for path, kind, obj in objects:
+        if not isinstance(obj, dict):
+            continue
+        known = fields[kind]
+        for name in obj.keys() - _names(known):
+            nearest = nearest_field(name, known)
+            hint = f"; did you mean {nearest!r}?" if nearest else " (the API ignores it)"
+            out.append(_warn(path, name, f"unknown field {name!r}{hint}"))
+        if floats:
+            for name, value in obj.items():
+                if value.__class__ is float and known.get(name) in INTEGER_REFS and value.is_integer():
+                    out.append(
+                        Finding(_join(path, name), f"amounts are integer cents: write {int(value)}, not the decimal {value}")
+                    )
+    return out
+
+
+_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _names(known: Mapping[str, str]) -> frozenset[str]:
+    names = _NAMES.get(id(known))
+    if names is None:
+        names = _NAMES[id(known)] = frozenset(known)
+    return names
 
 
 def envelope_warnings(data: Mapping[str, Any]) -> list[Finding]:
@@ -60,16 +98,6 @@ def _join(prefix: str, name: str) -> str:
 
 def _warn(prefix: str, name: str, message: str) -> Finding:
     return Finding(_join(prefix, name), message, Severity.WARNING)
-
-
-def _unknown_fields(obj: Mapping[str, Any], prefix: str, known: Mapping[str, str]) -> list[Finding]:
-    out = []
-    for name in obj:
-        if name not in known:
-            nearest = nearest_field(name, known)
-            hint = f"; did you mean {nearest!r}?" if nearest else " (the API ignores it)"
-            out.append(_warn(prefix, name, f"unknown field {name!r}{hint}"))
-    return out
 
 
 def nearest_field(name: str, known: Any) -> str | None:
@@ -149,34 +177,59 @@ def _dates(order: Mapping[str, Any], prefix: str, now: datetime) -> list[Finding
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the batch-wide duplicate check needs of a document: small, so it can cross processes."""
+
+    key: int  # hash of (connection, id field, id)
+    content: int  # hash of the source text (cheap) or, without one, of the canonical content
+    exact: bool  # content is the canonical hash: equal content means equal hash, whatever the key order
+    field: str
+    value: str
+    path: str
+
+
+def canonical_hash(order: Mapping[str, Any]) -> int:
+    return hash(json.dumps(order, sort_keys=True, separators=(",", ":"), default=str))
+
+
+def fingerprint(order: Mapping[str, Any], prefix: str, text_hash: int | None = None) -> Fingerprint | None:
+    key = batch_key(order)
+    if key is None:
+        return None
+    exact = text_hash is None
+    content = canonical_hash(order) if exact else text_hash
+    return Fingerprint(hash(key), content, exact, key[1], key[2], _join(prefix, key[1]))  # type: ignore[arg-type]
+
+
 class BatchIds:
     """The same cart (or order) twice in one batch with different content: which one is meant?
 
     Carts are keyed by externalcheckoutid and orders by externalid, per connection, so a cart and the
-    order it became may share a batch. Only a 64-bit hash of each key and content is kept, so a stream of
-    millions of documents stays small in memory."""
+    order it became may share a batch. Per id only a hash and the first origin are kept. Texts that differ
+    may still hold the same content (key order, spacing): then ``recheck`` compares the canonical content
+    of both, which is rare and so may re-read the files."""
 
-    def __init__(self) -> None:
-        self._seen: dict[int, tuple[int, Origin]] = {}
+    def __init__(self, recheck: Callable[[Origin, Origin], bool] | None = None) -> None:
+        self._seen: dict[int, tuple[int, bool, Origin]] = {}
+        self._recheck = recheck
 
-    def check(self, order: Mapping[str, Any], origin: Origin, prefix: str) -> list[Finding]:
-        key = batch_key(order)
-        if key is None:
-            return []
-        content = hash(json.dumps(order, sort_keys=True, default=str))
-        khash = hash(key)
-        first = self._seen.get(khash)
+    def check(self, fp: Fingerprint, origin: Origin) -> list[Finding]:
+        first = self._seen.get(fp.key)
         if first is None:
-            self._seen[khash] = (content, origin)
+            self._seen[fp.key] = (fp.content, fp.exact, origin)
             return []
-        if first[0] == content:
+        content, exact, first_origin = first
+        if content == fp.content and exact == fp.exact:
             return []
-        field, value = key[1], key[2]
+        if not (exact and fp.exact) and self._recheck is not None and self._recheck(first_origin, origin):
+            return []
         return [
-            _warn(
-                prefix,
-                field,
-                f"{field} {value!r} is also at {first[1]} with different content; both would be sent and the last one wins",
+            Finding(
+                fp.path,
+                f"{fp.field} {fp.value!r} is also at {first_origin} with different content; "
+                "both would be sent and the last one wins",
+                Severity.WARNING,
             )
         ]
 

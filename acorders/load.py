@@ -42,7 +42,7 @@ class Source:
     """One input to read: a file with its format, or stdin."""
 
     name: str  # as shown to the user
-    path: Path | None  # None for stdin
+    path: str | None  # None for stdin (a str: 10,000 Path objects cost more than the parsing)
     format: str | None  # None: sniff (stdin only)
 
 
@@ -60,7 +60,7 @@ def collect_sources(paths: Iterable[str], fmt: str | None = None) -> list[Source
         if path.is_dir():
             sources.extend(_walk(path))
         elif path.exists():
-            sources.append(Source(raw, path, fmt or EXTENSIONS.get(path.suffix.lower(), "json")))
+            sources.append(Source(raw, raw, fmt or EXTENSIONS.get(path.suffix.lower(), "json")))
         else:
             missing.append(raw)
     if missing:
@@ -78,7 +78,7 @@ def _walk(root: Path) -> Iterator[Source]:
             fmt = EXTENSIONS.get(os.path.splitext(name)[1].lower())
             if fmt is not None and not name.startswith("."):
                 full = os.path.join(dirpath, name)
-                yield Source(full, Path(full), fmt)
+                yield Source(full, full, fmt)
 
 
 def iter_documents(sources: Iterable[Source], stdin: IO[bytes] | None = None) -> Iterator[Document]:
@@ -92,7 +92,9 @@ def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterator[Docu
         if source.path is None:
             if stdin is None:
                 raise _LoadError("standard input is not available")
-            yield from _load_stream(source.name, stdin, source.format)
+            for doc in _load_stream(source.name, stdin, source.format):
+                doc.text_hash = None  # stdin cannot be re-read to compare content: hash the content itself
+                yield doc
         elif source.format == "ndjson":
             with open(source.path, "rb") as fh:
                 yield from _ndjson(source.name, fh)
@@ -108,14 +110,15 @@ def _failed(name: str, message: str, line: int | None = None) -> Document:
     return Document(Origin(name, line), None, [Finding(None, message)])
 
 
-def _read_file(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _LoadError(
-            f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML files; "
-            "split it, or write it as NDJSON (one order per line), which has no size limit"
-        )
-    return path.read_bytes()
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise _LoadError(
+                f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML files; "
+                "split it, or write it as NDJSON (one order per line), which has no size limit"
+            )
+        return fh.read()
 
 
 def _decode(data: bytes, line_offset: int = 0) -> str:
@@ -155,7 +158,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
+_floats_seen = [0]  # counted by the parser, so a document without decimals can skip the decimal check
+
+
 def _finite(text: str) -> float:
+    _floats_seen[0] += 1
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise ValueError(f"{text} is out of range for a JSON number")
@@ -166,10 +173,13 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no
 _WS = " \t\r\n"
 
 
-def _json_value(text: str, start: int = 0) -> tuple[Any, int]:
-    """Decode one JSON value at ``start``; errors become a _LoadError with a line number."""
+def _json_value(text: str, start: int = 0) -> tuple[Any, int, bool]:
+    """Decode one JSON value at ``start`` -> (value, end, saw a decimal number); errors become a
+    _LoadError with a line number."""
+    before = _floats_seen[0]
     try:
-        return _DECODER.raw_decode(text, start)
+        value, end = _DECODER.raw_decode(text, start)
+        return value, end, _floats_seen[0] != before
     except json.JSONDecodeError as exc:
         raise _LoadError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
     except ValueError as exc:  # duplicate keys, NaN/Infinity
@@ -182,19 +192,19 @@ def _json(name: str, text: str) -> Iterator[Document]:
     """One order, or an array of orders each with the line where it starts."""
     pos = _skip_ws(text, 0)
     if text[pos] != "[":
-        value, end = _json_value(text, pos)
+        value, end, floats = _json_value(text, pos)
         _expect_end(text, end)
-        return iter([Document(Origin(name, text.count("\n", 0, pos) + 1), value)])
+        return iter([Document(Origin(name, text.count("\n", 0, pos) + 1), value, text_hash=hash(text), floats=floats)])
     docs: list[Document] = []
     line, counted = 1, 0
     pos = _skip_ws(text, pos + 1)
     if text.startswith("]", pos):
         raise _LoadError("empty array: no documents")
     while True:
-        value, end = _json_value(text, pos)
+        value, end, floats = _json_value(text, pos)
         line += text.count("\n", counted, pos)
         counted = pos
-        docs.append(Document(Origin(name, line), value))
+        docs.append(Document(Origin(name, line), value, text_hash=hash(text[pos:end]), floats=floats))
         pos = _skip_ws(text, end)
         if text.startswith(",", pos):
             pos = _skip_ws(text, pos + 1)
@@ -249,14 +259,14 @@ def _ndjson(name: str, fh: IO[bytes], first_line: int = 1) -> Iterator[Document]
         any_line = True
         try:
             text = _decode(raw, lineno - 1)
-            value, end = _json_value(text, _skip_ws(text, 0))
+            value, end, floats = _json_value(text, _skip_ws(text, 0))
             if text[end:].strip(_WS):
                 raise _LoadError("not valid JSON: extra data after the object (one object per line)")
         except _LoadError as exc:
             message = exc.message.replace("(line 1, column", "(column")
             yield _failed(name, message, lineno)
             continue
-        yield Document(Origin(name, lineno), value)
+        yield Document(Origin(name, lineno), value, text_hash=hash(raw), floats=floats)
     if not any_line:
         yield _failed(name, "empty file: no documents")
 

@@ -47,6 +47,8 @@ class Document:
     origin: Origin
     data: Any = None
     findings: list[Finding] = field(default_factory=list)
+    text_hash: int | None = None  # hash of the document's source text, when the loader had it (cheap identity)
+    floats: bool = True  # False when the parser saw no decimal number in it (skips a check)
 
     @property
     def loaded(self) -> bool:

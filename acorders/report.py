@@ -8,6 +8,7 @@ stdout; progress bars and the NDJSON summary go to stderr.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
 
 from acorders.environment import Environment
@@ -15,6 +16,8 @@ from acorders.models import Action, Document, PushResult, PushSummary, Severity
 from acorders.validate import Summary
 
 OUTPUTS = ("table", "json", "ndjson")
+COLLAPSE_UNCHANGED = 100  # a rerun over thousands of unchanged carts shows them as one row on a terminal
+_UNCHANGED = "[dim]"
 PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
 
 _ACTION_STYLE = {
@@ -149,6 +152,11 @@ class TableReporter(_Base):
     def finish(self, summary: Summary | PushSummary) -> None:
         if self._progress is not None:
             self._progress.stop()
+        line = summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
+        if not self._rows and not self.env.stdout_isatty:  # the common cron case: no need to load rich
+            if not self.quiet or not summary.ok:
+                self.env.stdout.write(plain(line) + "\n")
+            return
         console = self.env.console()
         if self._rows:
             from rich.table import Table
@@ -162,13 +170,16 @@ class TableReporter(_Base):
             rows = self._rows
             if self._order:
                 rows = [row for _, row in sorted(zip(self._order, rows), key=lambda pair: pair[0])]
+            unchanged = sum(1 for row in rows if row[2].startswith(_UNCHANGED))
+            collapse = unchanged > COLLAPSE_UNCHANGED
             for row in rows:
-                table.add_row(*row)
+                if not (collapse and row[2].startswith(_UNCHANGED)):
+                    table.add_row(*row)
+            if collapse:
+                table.add_row("", f"[dim]{unchanged:,} carts[/]", f"{_UNCHANGED}unchanged[/] (each row: -o json)", "")
             console.print(table)
         if not self.quiet or not summary.ok:
-            console.print(
-                summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
-            )
+            console.print(line)
 
 
 def _push_row(result: PushResult) -> tuple[str, ...]:
@@ -186,6 +197,14 @@ def _push_row(result: PushResult) -> tuple[str, ...]:
     for e in result.errors:
         text += "\n  " + escape(f"{e.path}: {e.message}" if e.path else e.message)
     return (escape(str(result.origin)), escape(cart), text, str(result.status or ""))
+
+
+_TAG = re.compile(r"(?<!\\)\[/?[a-z ]*\]")
+
+
+def plain(markup: str) -> str:
+    """Our own summary markup without rich: drop the style tags, keep escaped brackets."""
+    return _TAG.sub("", markup).replace("\\[", "[")
 
 
 def validate_line(summary: Summary) -> str:
@@ -206,7 +225,9 @@ def summary_line(summary: PushSummary) -> str:
         f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, {summary.rate_limited} rate-limited)"
     )
     if summary.stopped:
-        line += f"\n[red]stopped:[/] {summary.stopped}"
+        from rich.markup import escape
+
+        line += f"\n[red]stopped:[/] {escape(summary.stopped)}"
     return line
 
 

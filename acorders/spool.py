@@ -31,7 +31,7 @@ def move_settled(
     for source in sources:
         if source.path is None or source.name == STDIN_NAME:
             continue
-        real = source.path.resolve()
+        real = Path(source.path).resolve()
         if real in seen:  # named twice (a file and its folder): moved once
             continue
         seen.add(real)
@@ -41,7 +41,7 @@ def move_settled(
         target = failed if actions & SETTLED_BAD else pushed
         if target is None or real.parent == target.resolve():  # already in place (folder inside the outbox)
             continue
-        moved = move_atomically(source.path, target)
+        moved = move_atomically(Path(source.path), target)
         log.append(f"moved {source.name} -> {moved}")
     return log
 

@@ -7,6 +7,7 @@ The schema decides validity; this module only rewords jsonschema-rs's errors (``
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from acorders import checks, schema
-from acorders.models import Document, Finding, Severity
+from acorders.models import Document, Finding, Origin, Severity
 
 CONNECTION_HINT = (
     "set connectionid in the file, or configure a default connection: --connection ID, "
@@ -65,17 +66,22 @@ class Validator:
     """Checks documents one at a time; remembers ids across the batch for the duplicate check."""
 
     options: ValidateOptions = field(default_factory=ValidateOptions)
-    _batch: checks.BatchIds = field(default_factory=checks.BatchIds)
 
     def __post_init__(self) -> None:
+        self._batch = checks.BatchIds(recheck=self._same_content)
         self._rs = schema.compiled()
         self._fields = schema.field_kinds()
-        self._now = self.options.now
+        self._now = self.options.now or datetime.now().astimezone()  # one clock reading per run
 
     def check(self, doc: Document) -> Document:
         """Add the document's findings and return it. A document that did not load is left as it is."""
+        return self.settle(doc, self.check_alone(doc))
+
+    def check_alone(self, doc: Document) -> checks.Fingerprint | None:
+        """What can be decided from the document alone (schema, extra checks): safe to run in a worker
+        process. Returns its fingerprint for the batch-wide duplicate check, which ``settle`` does."""
         if doc.data is None and doc.findings:
-            return doc
+            return None
         order = doc.order
         if order is not None and "connectionid" not in order and self.options.connection is not None:
             order["connectionid"] = self.options.connection
@@ -84,21 +90,46 @@ class Validator:
             valid = self._rs.is_valid(doc.data)
         except ValueError as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
             findings.append(Finding(None, f"not JSON data: {exc}"))
-            return doc
+            return None
         if not valid:
             findings.extend(self._schema_findings(doc.data))
-        elif order is not None:
-            findings.extend(self._decimal_integers(order, "ecomOrder" if order is not doc.data else ""))
-        if order is not None:
-            prefix = "ecomOrder" if order is not doc.data else ""
-            now = self._now or datetime.now().astimezone()
-            findings.extend(checks.order_warnings(order, prefix, self._fields, now))
-            if isinstance(doc.data, dict):
-                findings.extend(checks.envelope_warnings(doc.data))
-            if doc.valid:  # only documents that would be sent can conflict
-                findings.extend(self._batch.check(order, doc.origin, prefix))
+        if order is None:
+            return None
+        prefix = "ecomOrder" if order is not doc.data else ""
+        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now, doc.floats))
+        if isinstance(doc.data, dict):
+            findings.extend(checks.envelope_warnings(doc.data))
+        if not doc.valid:  # only what would be sent can conflict
+            return None
+        return checks.fingerprint(order, prefix, doc.text_hash)
+
+    def _same_content(self, a: Origin, b: Origin) -> bool:
+        """Two documents with the same id whose texts differ: is their content the same all the same?"""
+        orders = [self._reload(origin) for origin in (a, b)]
+        if orders[0] is None or orders[1] is None:
+            return False
+        return checks.canonical_hash(orders[0]) == checks.canonical_hash(orders[1])
+
+    def _reload(self, origin: Origin) -> dict[str, Any] | None:
+        from acorders.load import EXTENSIONS, Source, load_source
+
+        fmt = EXTENSIONS.get(os.path.splitext(origin.source)[1].lower(), "json")
+        if not os.path.isfile(origin.source):
+            return None
+        for doc in load_source(Source(origin.source, origin.source, fmt)):
+            order = doc.order
+            if doc.origin.line == origin.line and order is not None:
+                if "connectionid" not in order and self.options.connection is not None:
+                    order["connectionid"] = self.options.connection
+                return order
+        return None
+
+    def settle(self, doc: Document, fingerprint: checks.Fingerprint | None) -> Document:
+        """The batch-wide part, in input order: duplicates across documents, then --strict."""
+        if fingerprint is not None:
+            doc.findings.extend(self._batch.check(fingerprint, doc.origin))
         if self.options.strict:
-            doc.findings = [_escalate(f) for f in findings]
+            doc.findings = [_escalate(f) for f in doc.findings]
         return doc
 
     def check_all(self, docs: Iterable[Document], summary: Summary | None = None) -> Iterator[Document]:
@@ -107,20 +138,6 @@ class Validator:
             if summary is not None:
                 summary.add(doc)
             yield doc
-
-    def _decimal_integers(self, order: dict[str, Any], prefix: str) -> list[Finding]:
-        """JSON Schema counts 49.0 as an integer; the API wants cents written as integers, so say so."""
-        out = []
-        items: list[tuple[str, str, dict[str, Any]]] = [("order", prefix, order)]
-        for key, kind in (("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount")):
-            for i, item in enumerate(order.get(key) or []):
-                items.append((kind, f"{prefix}.{key}[{i}]" if prefix else f"{key}[{i}]", item))
-        for kind, path, obj in items:
-            for name, ref in self._fields[kind].items():
-                value = obj.get(name)
-                if isinstance(value, float) and ref in ("cents", "int32", "id"):
-                    out.append(Finding(f"{path}.{name}" if path else name, _integer_message(ref, value)))
-        return out
 
     def _schema_findings(self, data: Any) -> list[Finding]:
         out: list[Finding] = []
@@ -271,17 +288,31 @@ def _types(types: Any) -> str:
 
 
 def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = None) -> Summary:
-    """validate PATH...: every document of every source, checked and handed to the reporter as it goes."""
+    """validate PATH...: every document of every source, checked and handed to the reporter as it goes.
+
+    Many files are checked on every core (acorders.workers); the result is the same, in the same order."""
+    from acorders import workers
     from acorders.load import load_source
 
     summary = Summary()
     reporter.start(len(sources))
-    for source in sources:
-        for doc in load_source(source, stdin):
-            validator.check(doc)
-            summary.add(doc)
-            reporter.item(doc)
-        summary.files += 1
-        reporter.advance()
+
+    def report(doc: Document, fingerprint: Any) -> None:
+        validator.settle(doc, fingerprint)
+        summary.add(doc)
+        reporter.item(doc)
+
+    if workers.usable(sources):
+        for chunk_files, results in workers.checked(sources, validator):
+            for doc, fingerprint in results:
+                report(doc, fingerprint)
+            summary.files += chunk_files
+            reporter.advance(chunk_files)
+    else:
+        for source in sources:
+            for doc in load_source(source, stdin):
+                report(doc, validator.check_alone(doc))
+            summary.files += 1
+            reporter.advance()
     reporter.finish(summary)
     return summary

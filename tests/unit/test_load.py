@@ -492,14 +492,14 @@ def test_read_error_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The same as the chmod test, for root too: reading the file fails with EACCES."""
     good = write(tmp_path / "a.json", GOOD)
     bad = write(tmp_path / "b.json", GOOD)
-    real_read_bytes = pathlib.Path.read_bytes
+    real_open = open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "b.json":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith("b.json"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(load, "open", fake_open, raising=False)  # the loader's own name lookup
     docs = load_paths(bad, good)
     assert_single_error(docs, str(bad), "cannot read", "Permission denied")
     assert docs[1].data is not None and docs[1].findings == []

@@ -397,3 +397,21 @@ def test_summary_counts_warnings_and_validity(cart_order: dict[str, Any]) -> Non
 )
 def test_format_path(parts: list[Any], path: str | None) -> None:
     assert format_path(parts) == path
+
+
+def test_decimal_amount_in_a_json_file_is_caught_through_the_loader(tmp_path) -> None:
+    """The loader tells the validator whether a document had any decimal number; 49.0 must still be seen."""
+    from acorders import load
+    from acorders.validate import Validator
+
+    order = json.loads((Path(__file__).resolve().parents[2] / "samples" / "reference-cart.json").read_text())
+    text = json.dumps(order).replace('"totalPrice": "9111"', '"totalPrice": 9111.0')
+    path = tmp_path / "cart.json"
+    path.write_text(text)
+    [doc] = load.iter_documents(load.collect_sources([str(path)]))
+    assert doc.floats is True
+    Validator().check(doc)
+    assert [(f.path, f.severity.value) for f in doc.findings] == [("ecomOrder.totalPrice", "error")]
+    sample = Path(__file__).resolve().parents[2] / "samples" / "reference-cart.json"
+    [plain] = load.iter_documents(load.collect_sources([str(sample)]))
+    assert plain.floats is False
