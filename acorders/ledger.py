@@ -16,7 +16,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +66,17 @@ class Entry:
     state: str
     action: str | None
     recovered_to: str | None
+
+
+class LedgerView:
+    """A read-only copy of the ledger's entries of one account, for planning (also in worker processes)."""
+
+    def __init__(self, rows: dict[tuple[str, str, str], list[Any]]) -> None:
+        self._rows = rows
+
+    def get(self, key: Key) -> Entry | None:
+        row = self._rows.get((key.connection, key.kind, key.ext))
+        return Entry(key, *row) if row is not None else None
 
 
 def default_state_dir() -> Path:
@@ -147,6 +157,15 @@ class Ledger:
                 (key.account, key.connection, key.kind, key.ext),
             ).fetchone()
         return Entry(key, *row) if row else None
+
+    def snapshot(self, account: str) -> LedgerView:
+        """Every entry of one account, read at once: planning 10,000 carts costs one query, not 10,000."""
+        with self._mutex:
+            rows = self._db.execute(
+                "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries WHERE account=?",
+                (account,),
+            ).fetchall()
+        return LedgerView({(c, k, e): rest for c, k, e, *rest in rows})
 
     def has_entries(self, account: str, connection: str) -> bool:
         with self._mutex:
@@ -261,14 +280,3 @@ class Ledger:
         with self._mutex:
             cur = self._db.execute(f"DELETE FROM entries WHERE {where}", params)
             return cur.rowcount
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise

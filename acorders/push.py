@@ -285,12 +285,67 @@ def plan_only(docs: Iterable[Document], account: str, ledger: Ledger | None) -> 
         yield result_for(doc, Action.PLANNED, id=p.ac_id, planned=p.step, errors=notes)
 
 
-def run_push(docs: list[Document], invalid: list[Document], pusher: Pusher | None, options: PushOptions,
-             reporter: Any, *, account: str, ledger: Ledger | None) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
-    """push PATH...: report the invalid, send (or plan) the valid, and say how it went."""
+@dataclass
+class Prepared:
+    """Loaded, validated and planned from the ledger: what is invalid, what is settled without a request
+    (unchanged), and what must be sent."""
+
+    invalid: list[Document]
+    unchanged: list[PushResult]
+    send: list[Document]
+
+
+def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | None, stdin: Any = None,
+            *, dry_run: bool = False) -> Prepared:
+    """Load and validate (on every core for many files) and settle the unchanged carts against one
+    snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
+    from acorders import workers
+
+    view = ledger.snapshot(account) if ledger is not None else None
+
+    def classify(doc: Document) -> Any:  # runs in the worker processes
+        order = doc.order
+        assert order is not None
+        plan = planner.decide(order, account, view, content_hash(order))
+        if plan.step == "unchanged" and not dry_run:
+            return ("unchanged", plan.ac_id, plan.note)
+        return ("send", doc.data)
+
+    prepared = Prepared([], [], [])
+    held: list[tuple[Document, Any]] = []
+    keys: dict[int, int] = {}
+    for _, results in workers.check_sources(sources, validator, stdin, classify):
+        for doc, fingerprint, extra in results:
+            validator.settle(doc, fingerprint)
+            if not doc.valid:
+                prepared.invalid.append(doc)
+                continue
+            if fingerprint is not None:
+                keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
+            held.append((doc, (fingerprint, extra)))
+    for doc, (fingerprint, (kind, *rest)) in held:
+        repeated = fingerprint is not None and keys[fingerprint.key] > 1
+        if kind == "unchanged" and not repeated:
+            ac_id, note = rest
+            prepared.unchanged.append(
+                result_for(doc, Action.UNCHANGED, id=ac_id, errors=[Finding(None, note)] if note else [])
+            )
+            continue
+        if kind == "send":
+            doc.data = rest[0]
+        elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
+            doc.data = validator.reload(doc.origin)
+        prepared.send.append(doc)
+    return prepared
+
+
+def run_push(prepared: Prepared, pusher: Pusher | None, options: PushOptions, reporter: Any, *, account: str,
+             ledger: Ledger | None) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
+    """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
     summary = PushSummary()
     results: list[PushResult] = []
     started = time.monotonic()
+    docs = prepared.send
 
     def emit(result: PushResult) -> None:
         summary.add(result)
@@ -298,8 +353,10 @@ def run_push(docs: list[Document], invalid: list[Document], pusher: Pusher | Non
         reporter.item(result)
         reporter.advance()
 
-    for doc in invalid:
+    for doc in prepared.invalid:
         emit(result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity.value == "error"]))
+    for result in prepared.unchanged:
+        emit(result)
     reporter.start(len(docs))
     if options.dry_run or pusher is None:
         for result in plan_only(docs, account, ledger):
@@ -321,7 +378,7 @@ def run_push(docs: list[Document], invalid: list[Document], pusher: Pusher | Non
         send(pusher, groups, options.workers, emit)
         stats = getattr(pusher.client, "stats", None)
         summary.requests = getattr(stats, "requests", 0)
-        summary.rate_limited = getattr(stats, "rate_limited", 0)
+        summary.rate_limited = getattr(stats, "throttled", 0)
     summary.elapsed = time.monotonic() - started
     stop = pusher.stop if pusher is not None else None
     summary.stopped = stop.reason if stop is not None else None

@@ -134,6 +134,8 @@ class TableReporter(_Base):
 
     def item(self, obj: Document | PushResult) -> None:
         if isinstance(obj, Document):
+            if not obj.findings:
+                return
             from rich.markup import escape
 
             for f in obj.findings:

@@ -105,23 +105,29 @@ class Validator:
 
     def _same_content(self, a: Origin, b: Origin) -> bool:
         """Two documents with the same id whose texts differ: is their content the same all the same?"""
-        orders = [self._reload(origin) for origin in (a, b)]
+        docs = [self._reread(origin) for origin in (a, b)]
+        orders = [doc.order if doc is not None else None for doc in docs]
         if orders[0] is None or orders[1] is None:
             return False
         return checks.canonical_hash(orders[0]) == checks.canonical_hash(orders[1])
 
-    def _reload(self, origin: Origin) -> dict[str, Any] | None:
+    def reload(self, origin: Origin) -> Any:
+        """The data of the document at ``origin`` read again from its file, defaults applied; None if gone."""
+        doc = self._reread(origin)
+        return doc.data if doc is not None else None
+
+    def _reread(self, origin: Origin) -> Document | None:
         from acorders.load import EXTENSIONS, Source, load_source
 
-        fmt = EXTENSIONS.get(os.path.splitext(origin.source)[1].lower(), "json")
         if not os.path.isfile(origin.source):
             return None
+        fmt = EXTENSIONS.get(os.path.splitext(origin.source)[1].lower(), "json")
         for doc in load_source(Source(origin.source, origin.source, fmt)):
             order = doc.order
             if doc.origin.line == origin.line and order is not None:
                 if "connectionid" not in order and self.options.connection is not None:
                     order["connectionid"] = self.options.connection
-                return order
+                return doc
         return None
 
     def settle(self, doc: Document, fingerprint: checks.Fingerprint | None) -> Document:
@@ -292,7 +298,6 @@ def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = No
 
     Many files are checked on every core (acorders.workers); the result is the same, in the same order."""
     from acorders import workers
-    from acorders.load import load_source
 
     summary = Summary()
     reporter.start(len(sources))
@@ -302,17 +307,10 @@ def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = No
         summary.add(doc)
         reporter.item(doc)
 
-    if workers.usable(sources):
-        for chunk_files, results in workers.checked(sources, validator):
-            for doc, fingerprint in results:
-                report(doc, fingerprint)
-            summary.files += chunk_files
-            reporter.advance(chunk_files)
-    else:
-        for source in sources:
-            for doc in load_source(source, stdin):
-                report(doc, validator.check_alone(doc))
-            summary.files += 1
-            reporter.advance()
+    for files, results in workers.check_sources(sources, validator, stdin):
+        for doc, fingerprint, _ in results:
+            report(doc, fingerprint)
+        summary.files += files
+        reporter.advance(files)
     reporter.finish(summary)
     return summary

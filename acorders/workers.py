@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 
@@ -21,6 +21,9 @@ CHUNK = 200  # files per task: big enough to amortise the pickling, small enough
 MIN_FILES = 2 * CHUNK
 
 _validator: Any = None  # set in the parent before the fork, inherited by the workers
+_extra: Callable[[Document], Any] | None = None
+
+Checked = tuple[Document, "Fingerprint | None", Any]
 
 
 def usable(sources: Sequence[Source]) -> bool:
@@ -32,7 +35,28 @@ def usable(sources: Sequence[Source]) -> bool:
     )
 
 
-Packed = tuple[str, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None"]
+def check_sources(
+    sources: Sequence[Source], validator: Any, stdin: Any = None, extra: Callable[[Document], Any] | None = None
+) -> Iterator[tuple[int, list[Checked]]]:
+    """Every document checked, per group of files: (files done, [(document, fingerprint, extra)]), in
+    input order. ``extra(doc)`` runs beside the checks for each valid order (in the worker, when there are
+    workers); documents come back without their data, so ``extra`` returns whatever the caller needs of it."""
+    if usable(sources):
+        yield from _parallel(sources, validator, extra)
+        return
+    for source in sources:
+        out = []
+        for doc in load_source(source, stdin):
+            fp = validator.check_alone(doc)
+            out.append((doc, fp, _run_extra(extra, doc)))
+        yield 1, out
+
+
+def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:
+    return extra(doc) if extra is not None and doc.valid and doc.order is not None else None
+
+
+Packed = tuple[str, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
 
 
 def _check(chunk: Sequence[Source]) -> list[Packed]:
@@ -42,20 +66,22 @@ def _check(chunk: Sequence[Source]) -> list[Packed]:
         for doc in load_source(source):
             fp = _validator.check_alone(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] or None
-            out.append((doc.origin.source, doc.origin.line, findings, None if fp is None else (fp.key, fp.content, fp.exact, fp.field, fp.value, fp.path)))
+            packed_fp = None if fp is None else (fp.key, fp.content, fp.exact, fp.field, fp.value, fp.path)
+            out.append((doc.origin.source, doc.origin.line, findings, packed_fp, _run_extra(_extra, doc)))
     return out
 
 
-def _unpack(packed: Packed) -> tuple[Document, Any]:
-    source, line, findings, fp = packed
+def _unpack(packed: Packed) -> Checked:
+    source, line, findings, fp, extra = packed
     doc = Document(Origin(source, line), None, [Finding(p, m, Severity(s)) for p, m, s in findings or ()])
-    return doc, None if fp is None else Fingerprint(*fp)
+    return doc, None if fp is None else Fingerprint(*fp), extra
 
 
-def checked(sources: Sequence[Source], validator: Any) -> Iterator[tuple[int, list[tuple[Document, Any]]]]:
-    """(number of files, their documents with fingerprints) per chunk, in input order."""
-    global _validator
-    _validator = validator
+def _parallel(
+    sources: Sequence[Source], validator: Any, extra: Callable[[Document], Any] | None
+) -> Iterator[tuple[int, list[Checked]]]:
+    global _validator, _extra
+    _validator, _extra = validator, extra
     chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
     processes = min(os.cpu_count() or 2, len(chunks))
     with multiprocessing.get_context("fork").Pool(processes) as pool:

@@ -106,7 +106,7 @@ def bump(directory: Path, cents: int = 100) -> None:
 def phase(name: str, expect: str, cmd: list[str], sandbox: Any, carts: dict[str, dict[str, Any]],
           problems: list[str]) -> dict[str, Any]:
     """One push: its requests (from the sandbox), its own JSON summary, and the exactly-once check."""
-    shown = shell_line(cmd)
+    shown = shell_line(cmd, limit=50)
     log(f"{name}: {shown}")
     before = len(sandbox.requests)
     r, stdout, _ = run_capture(cmd)
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                     lost_cmd = [*cmd[:-1], lost]
                     phases.append(phase("lost ledger (fresh --state-dir, same account)", "updated", lost_cmd,
                                         sandbox, carts, problems))
-                commands["phases (each)"] = shell_line(cmd).replace(state, "$STATE")
+                commands["phases (each)"] = shell_line(cmd, limit=50).replace(state, "$STATE")
         finally:
             sandbox.stop()
         by_name = {p["phase"].split(" ")[0]: p for p in phases}
@@ -233,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             before = len(sandbox.requests)
             repeat(timed, 1, env=env, cwd=ROOT, progress=False)
             log(f"timing {args.big:,} unchanged carts, {args.repeat} runs each (interleaved) ...")
-            timings = repeat(timed, args.repeat, env=env, cwd=ROOT)
+            try:  # peak RSS under GNU time, when common.repeat offers it (wait4 starts at this process's RSS)
+                timings = repeat(timed, args.repeat, env=env, cwd=ROOT, rss=True)
+            except TypeError:
+                timings = repeat(timed, args.repeat, env=env, cwd=ROOT)
             rerun_requests = len(sandbox.requests) - before
             once = exactly_once(sandbox, big_carts, check_content=True)
             pt, vt = timings["acorders push (unchanged)"], timings["acorders validate"]
@@ -248,8 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_median": round(ratio(pt.median, vt.median), 3),
             }
             state_shown = "$STATE"
-            commands["fill the ledger"] = shell_line(fill_cmd).replace(state, state_shown)
-            commands["acorders push (unchanged), timed"] = shell_line(push_cmd).replace(state, state_shown)
+            commands["fill the ledger"] = shell_line(fill_cmd, limit=50).replace(state, state_shown)
+            commands["acorders push (unchanged), timed"] = shell_line(push_cmd, limit=50).replace(state, state_shown)
             commands["acorders validate, timed"] = shell_line(validate_cmd)
 
             if args.profile:

@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             cmd = [acorders, "push", cart_dir, "-o", "json", "--url", sandbox.url, "--api-key", API_KEY,
                    "--state-dir", state]
-            ac = measure("acorders push", cmd, shell_line(cmd), sandbox, carts, problems)
+            ac = measure("acorders push", cmd, shell_line(cmd, limit=50), sandbox, carts, problems)
         finally:
             sandbox.stop()
     summary = ac["own_summary"]

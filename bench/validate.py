@@ -87,6 +87,13 @@ out_path, top, *argv = sys.argv[1:]
 sys.argv = ["acorders", *argv]
 real_stdout = sys.stdout
 sys.stdout = open(os.devnull, "w")
+sequential = False
+try:  # profile the per-document work itself, not a parent waiting on worker processes
+    import acorders.workers as _workers
+    _workers.usable = lambda sources: False
+    sequential = True
+except (ImportError, AttributeError):
+    pass
 prof = cProfile.Profile()
 prof.enable()
 try:
@@ -100,8 +107,16 @@ prof.disable()
 sys.stdout = real_stdout
 prof.dump_stats(out_path)
 stats = pstats.Stats(prof, stream=real_stdout).strip_dirs().sort_stats("cumulative")
-print(f"exit status {code}")
+print(f"exit status {code}" + ("; acorders.workers disabled: one process, so every call is seen" if sequential else ""))
 stats.print_stats(int(top))
+"""
+
+# Start-up: which imports `acorders validate ONE_FILE` pays for (python -X importtime).
+IMPORTS = """\
+import sys
+sys.argv = ["acorders", "validate", sys.argv[1]]
+from acorders.cli import main
+main()
 """
 
 RSS_LIMIT_MB = 150.0
@@ -261,10 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             [f"{args.lines:,}-line NDJSON: {name}", f"{s['wall_s']:.2f}", f"{s['wall_s']:.2f}", "1", "-",
              f"{ratio(s['wall_s'], stream['floor (NDJSON)']['wall_s']):.2f}x" if "floor (NDJSON)" in stream else "-",
-             f"{s['max_rss_mb']:.0f}"]
+             f"{s['cpu_s']:.2f}", f"{s['max_rss_mb']:.0f}"]
         )
     table = markdown_table(
-        ["benchmark", "best (s)", "median (s)", "runs", "vs check-jsonschema", "vs floor", "peak RSS (MB)"], rows
+        ["benchmark", "best (s)", "median (s)", "runs", "vs check-jsonschema", "vs floor", "CPU of best (s)",
+         "peak RSS (MB)"], rows
     )
 
     bars = [
@@ -307,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
               "(busy fraction of all CPUs): " + ", ".join(f"{k} {v:.0%}" for k, v in noisy.items()) + ".**\n")
     print(f"Produced by: `{shell_line([py, *results['argv']], limit=50)}` (from the repository root)\n")
     print(table)
-    print()
+    print("\nCPU = user + sys seconds of the command and every child it waited for (worker processes included); "
+          f"peak RSS = the largest single process, from {results['rss_method']}.\n")
     for b in bars:
         print(f"- **{b['result']}** {b['bar']}: {b['measured']}")
     print("\nCommands (run from the repository root):\n")
@@ -339,6 +356,13 @@ def main(argv: list[str] | None = None) -> int:
         results["profile"] = {"path": rel(prof_path), "text": rel(out / "validate-profile.txt")}
         print(f"\n### cProfile of acorders.cli.main (validate {rel(cart_dir)}), top {args.top} by cumtime\n")
         print("```\n" + prof.stdout.strip() + "\n```")
+        imports = _import_times([py, "-X", "importtime", "-c", IMPORTS, one], env)
+        results["profile"]["imports"] = imports
+        print(f"\n### Start-up imports of `acorders validate ONE_FILE` (python -X importtime, best of 3), top 20 "
+              "by cumulative time, first two levels\n")
+        print(markdown_table(["module", "cumulative (ms)", "self (ms)"],
+                             [[("&nbsp;&nbsp;" * depth) + name, f"{cum / 1000:.1f}", f"{self_ / 1000:.1f}"]
+                              for name, depth, self_, cum in imports[:20]]))
 
     write_json(out / "validate.json", results)
     log(f"results written to {rel(out / 'validate.json')}")
@@ -370,6 +394,21 @@ def _format_probes(good: Path, where: Path, acorders: str, cjs: str, schema: str
     return found
 
 
+def _import_times(cmd: list[str], env: dict[str, str], runs: int = 3) -> list[tuple[str, int, int, int]]:
+    """(module, depth, self us, cumulative us) for imports at depth 0-1, best of ``runs``, by cumulative."""
+    best: dict[str, tuple[str, int, int, int]] = {}
+    for _ in range(runs):
+        err = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env).stderr
+        for line in err.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+            if not m:
+                continue
+            self_, cum, depth, name = int(m.group(1)), int(m.group(2)), (len(m.group(3)) - 1) // 2, m.group(4)
+            if depth <= 1 and (name not in best or cum < best[name][3]):
+                best[name] = (name, depth, self_, cum)
+    return sorted(best.values(), key=lambda t: -t[3])
+
+
 def _row(label: str, t: Timing, cj: Timing, fl: Timing | None, rss: bool = True) -> list[str]:
     return [
         label,
@@ -378,6 +417,7 @@ def _row(label: str, t: Timing, cj: Timing, fl: Timing | None, rss: bool = True)
         str(len(t.runs)),
         f"{ratio(t.best, cj.best):.2f}x",
         f"{ratio(t.best, fl.best):.2f}x" if fl is not None else "-",
+        f"{min(t.runs, key=lambda r: r.wall).cpu:.3f}",
         f"{t.max_rss_mb:.0f}" if rss else "-",
     ]
 

@@ -89,9 +89,6 @@ def push(
         env.log(f"warning: {warning}")
     sources = load.collect_sources(paths, format.value if format else None)
     validator = checks.Validator(checks.ValidateOptions(strict=strict, connection=settings.connection))
-    valid, invalid = [], []
-    for doc in validator.check_all(load.iter_documents(sources, env.stdin)):
-        (valid if doc.valid else invalid).append(doc)
     reporter = build_reporter(output.value if hasattr(output, "value") else str(output), env, quiet=quiet, key="results")
     options = core.PushOptions(workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed)
 
@@ -109,12 +106,12 @@ def push(
                 account = settings.account()
                 account_url, key = account.url, account.api_key
             ledger = stack.enter_context(Ledger.open(state_dir))
-            if valid:
-                ledger.lock(wait)
+            ledger.lock(wait)  # before planning: an overlapping run must see what this one pushed
             client = build_client(env, account_url, key, rate=rate, workers=workers, verbose=verbose)
             stack.callback(client.close)
             pusher = core.Pusher(client, ledger, account_url, CustomerResolver(client, ledger, account_url))
-        summary, status, results = core.run_push(valid, invalid, pusher, options, reporter, account=account_url, ledger=ledger)
+        prepared = core.prepare(sources, validator, account_url, ledger, env.stdin, dry_run=dry_run)
+        summary, status, results = core.run_push(prepared, pusher, options, reporter, account=account_url, ledger=ledger)
         if not dry_run and (move_pushed or move_failed):
             for line in spool.move_settled(sources, results, move_pushed, move_failed):
                 env.log(line)

@@ -693,3 +693,25 @@ def test_ledger_entries_are_done_after_a_push(push, tmp_path: Path, state: Path,
         for i in range(4):
             entry = led.get(Key(sb.url, "1", "cart", f"cart-{i:05d}"))
             assert entry is not None and entry.state == DONE and entry.ac_id
+
+
+def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(push, sb: Sandbox, tmp_path: Path) -> None:
+    """Enough files for worker processes: unchanged carts are settled from one ledger snapshot, and a cart
+    that appears twice in the batch is still sent in order (the last content wins)."""
+    from acorders import workers
+
+    outbox = tmp_path / "outbox"
+    write_carts(outbox, workers.MIN_FILES + 10)
+    code, out, _ = push(str(outbox), "-o", "json", "--workers", "16")
+    assert code == 0 and actions(pushed(out)) == {"created": workers.MIN_FILES + 10}
+
+    write_json(outbox / "zz-again.json", cart(3, totalPrice="1234", orderProducts=None))  # same cart, new content
+    before = sb.count()
+    code, out, _ = push(str(outbox), "-o", "json", "--workers", "16")
+    data = pushed(out)
+    assert code == 0
+    assert actions(data) == {"unchanged": workers.MIN_FILES + 10, "updated": 1}
+    assert sb.count() - before == 1  # one PUT; the unchanged cost nothing
+    [record] = [o for o in sb.store.orders() if o["externalcheckoutid"] == "cart-00003"]
+    assert str(record["totalPrice"]) == "1234"
+    assert records_per_checkout(sb).most_common(1)[0][1] == 1

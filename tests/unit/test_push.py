@@ -68,7 +68,7 @@ class Harness:
         pusher = None if dry_run else self.pusher(key, workers)
         self.last = pusher
         try:
-            return core.run_push(list(docs), list(invalid), pusher, core.PushOptions(workers=workers, dry_run=dry_run),
+            return core.run_push(core.Prepared(list(invalid), [], list(docs)), pusher, core.PushOptions(workers=workers, dry_run=dry_run),
                                  Recorder(), account=self.sb.url, ledger=self.ledger)
         finally:
             if pusher is not None:

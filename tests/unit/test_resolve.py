@@ -193,7 +193,7 @@ def test_unresolvable_customer_rejects_only_that_cart(tmp_path: Path) -> None:
         with Ledger.open(tmp_path) as led:
             client = Client(sb.url, "sandbox", rate=1000)
             pusher = core.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
-            summary, status, results = core.run_push(docs, [], pusher, core.PushOptions(workers=2), Recorder(),
+            summary, status, results = core.run_push(core.Prepared([], [], docs), pusher, core.PushOptions(workers=2), Recorder(),
                                                      account=sb.url, ledger=led)
             client.close()
         by_line = {r.origin.line: r for r in results}
