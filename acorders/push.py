@@ -308,7 +308,7 @@ def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | N
         assert order is not None
         plan = planner.decide(order, account, view, content_hash(order))
         if plan.step == "unchanged" and not dry_run:
-            return ("unchanged", plan.ac_id, plan.note)
+            return ("unchanged", plan.ac_id, plan.note, *doc.key)
         return ("send", doc.data)
 
     prepared = Prepared([], [], [])
@@ -326,10 +326,9 @@ def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | N
     for doc, (fingerprint, (kind, *rest)) in held:
         repeated = fingerprint is not None and keys[fingerprint.key] > 1
         if kind == "unchanged" and not repeated:
-            ac_id, note = rest
-            prepared.unchanged.append(
-                result_for(doc, Action.UNCHANGED, id=ac_id, errors=[Finding(None, note)] if note else [])
-            )
+            ac_id, note, checkout, ext = rest  # the ids travel with the verdict: the data stayed in the worker
+            errors = [Finding(None, note)] if note else []
+            prepared.unchanged.append(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, id=ac_id, errors=errors))
             continue
         if kind == "send":
             doc.data = rest[0]

@@ -17,7 +17,6 @@ from acorders.validate import Summary
 
 OUTPUTS = ("table", "json", "ndjson")
 COLLAPSE_UNCHANGED = 100  # a rerun over thousands of unchanged carts shows them as one row on a terminal
-_UNCHANGED = "[dim]"
 PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
 
 _ACTION_STYLE = {
@@ -106,7 +105,8 @@ class TableReporter(_Base):
         super().__init__(env, quiet)
         self.key = key
         self._rows: list[tuple[str, ...]] = []
-        self._order: list[tuple[str, int]] = []  # push results arrive as they finish; rows read in input order
+        self._results: list[PushResult] = []
+        self._unchanged: list[PushResult] = []
         self._progress: Any = None
         self._task: Any = None
 
@@ -145,16 +145,17 @@ class TableReporter(_Base):
                 self._rows.append(
                     (escape(str(obj.origin)), escape(f.path or ""), escape(f.message), f"[{style}]{f.severity.value}[/]")
                 )
+        elif obj.action is Action.UNCHANGED:
+            if not self.quiet:
+                self._unchanged.append(obj)  # rendered at the end, unless there are too many to list
         else:
-            if self.quiet and obj.action in (Action.UNCHANGED,):
-                return
-            self._rows.append(_push_row(obj))
-            self._order.append((obj.origin.source, obj.origin.line or 0))
+            self._results.append(obj)
 
     def finish(self, summary: Summary | PushSummary) -> None:
         if self._progress is not None:
             self._progress.stop()
         line = summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
+        self._push_rows()
         if not self._rows and not self.env.stdout_isatty:  # the common cron case: no need to load rich
             if not self.quiet or not summary.ok:
                 self.env.stdout.write(plain(line) + "\n")
@@ -169,19 +170,23 @@ class TableReporter(_Base):
                 else ("Source", "Cart", "Result", "HTTP")
             )
             table = Table(*headers, show_lines=False, header_style="bold", expand=False)
-            rows = self._rows
-            if self._order:
-                rows = [row for _, row in sorted(zip(self._order, rows), key=lambda pair: pair[0])]
-            unchanged = sum(1 for row in rows if row[2].startswith(_UNCHANGED))
-            collapse = unchanged > COLLAPSE_UNCHANGED
-            for row in rows:
-                if not (collapse and row[2].startswith(_UNCHANGED)):
-                    table.add_row(*row)
-            if collapse:
-                table.add_row("", f"[dim]{unchanged:,} carts[/]", f"{_UNCHANGED}unchanged[/] (each row: -o json)", "")
+            for row in self._rows:
+                table.add_row(*row)
             console.print(table)
         if not self.quiet or not summary.ok:
             console.print(line)
+
+
+    def _push_rows(self) -> None:
+        """Push results arrive as they finish: rows read in input order. Thousands of unchanged carts
+        (a cron rerun) make one row on a terminal; -o json lists each."""
+        results = self._results
+        if len(self._unchanged) <= COLLAPSE_UNCHANGED:
+            results = results + self._unchanged
+        results.sort(key=lambda r: (r.origin.source, r.origin.line or 0))
+        self._rows.extend(_push_row(r) for r in results)
+        if len(self._unchanged) > COLLAPSE_UNCHANGED:
+            self._rows.append(("", f"[dim]{len(self._unchanged):,} carts[/]", "[dim]unchanged[/] (each row: -o json)", ""))
 
 
 def _push_row(result: PushResult) -> tuple[str, ...]:

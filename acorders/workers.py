@@ -7,6 +7,7 @@ as a sequential run. Used for many files on a machine with several cores and for
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -61,6 +62,7 @@ Packed = tuple[str, "int | None", "list[tuple[str | None, str, str]] | None", "t
 
 def _check(chunk: Sequence[Source]) -> list[Packed]:
     """Plain tuples travel back: pickling dataclasses costs more than checking the document."""
+    gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
     out: list[Packed] = []
     for source in chunk:
         for doc in load_source(source):
@@ -84,6 +86,14 @@ def _parallel(
     _validator, _extra = validator, extra
     chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
     processes = min(os.cpu_count() or 2, len(chunks))
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for chunk, results in zip(chunks, pool.imap(_check, chunks)):
-            yield len(chunk), [_unpack(p) for p in results]
+    gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
+    enabled = gc.isenabled()
+    gc.disable()  # nor does the parent collect while thousands of results pass through it
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for chunk, results in zip(chunks, pool.imap(_check, chunks)):
+                yield len(chunk), [_unpack(p) for p in results]
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()

@@ -103,6 +103,19 @@ def wait_quiet(max_busy: float = 0.25, timeout: float = 60.0) -> float | None:
     return busy
 
 
+def git_state(root: Path = ROOT) -> dict[str, Any]:
+    """The commit measured, and the files that differ from it (the figures are for the working tree)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root, timeout=30).stdout.rstrip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=normal", "--", "acorders", "schemas",
+                                      "pyproject.toml").splitlines()]
+    return {"head": git("rev-parse", "--short", "HEAD") or None, "modified": dirty}
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:

@@ -40,6 +40,7 @@ from common import (  # noqa: E402
     bench_env,
     ensure_cart_files,
     ensure_ndjson,
+    git_state,
     log,
     machine,
     markdown_table,
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             "check-jsonschema": tool_version([cjs, "--version"]),
         },
         "argv": [rel(Path(sys.argv[0])), *(argv if argv is not None else sys.argv[1:])],
+        "git": git_state(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     problems: list[str] = []
@@ -311,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"## acorders validate: benchmark ({time.strftime('%Y-%m-%d')})\n")
     print(f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['mem_mb']} MB RAM; Python {m['python']} ({m['platform']}); "
           f"{results['versions']['acorders']}, {results['versions']['check-jsonschema']}.")
+    g = results["git"]
+    print(f"Code: commit {g['head']}" + (f" plus uncommitted changes to {', '.join(g['modified'])}" if g["modified"] else "")
+          + ".")
     print(f"Corpus: {args.carts:,} cart files (1-6 products, envelope, indent 2) in {rel(cart_dir)}/"
           + (f"; NDJSON {args.lines:,} lines ({results['ndjson']['size_mb']:.0f} MB)" if ndjson else "") + ".")
     checked = {t: sorted(f for f, ok in r.items() if ok) for t, r in formats.items()}

@@ -711,6 +711,8 @@ def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(push,
     data = pushed(out)
     assert code == 0
     assert actions(data) == {"unchanged": workers.MIN_FILES + 10, "updated": 1}
+    unchanged = [r for r in data["results"] if r["action"] == "unchanged"]
+    assert all(r["externalcheckoutid"] and r["id"] for r in unchanged)  # ids are reported without the data
     assert sb.count() - before == 1  # one PUT; the unchanged cost nothing
     [record] = [o for o in sb.store.orders() if o["externalcheckoutid"] == "cart-00003"]
     assert str(record["totalPrice"]) == "1234"

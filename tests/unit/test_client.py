@@ -29,6 +29,7 @@ from acorders.errors import (
     WrongURLError,
 )
 from acorders.ratelimit import RateLimiter
+from tests.fakes import FakeClock
 
 KEY = "KEY-SECRET-1234567890abcdef"
 BASE = "https://acct.api-us1.com"
@@ -40,20 +41,6 @@ CREATED = {"connections": [], "ecomOrderProducts": [], "ecomOrderDiscounts": [],
            "ecomOrder": {**ORDER, "id": "123", "totalPrice": "9111", "currency": "usd", "connectionid": "1"}}
 
 
-class FakeClock:
-    """Time moves only when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Harness:
