@@ -310,7 +310,8 @@ def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = No
     for files, results in workers.check_sources(sources, validator, stdin):
         for doc, fingerprint, _ in results:
             report(doc, fingerprint)
-        summary.files += files
-        reporter.advance(files)
+        if files:
+            summary.files += files
+            reporter.advance(files)
     reporter.finish(summary)
     return summary

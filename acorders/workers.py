@@ -45,12 +45,10 @@ def check_sources(
     if usable(sources):
         yield from _parallel(sources, validator, extra)
         return
-    for source in sources:
-        out = []
+    for source in sources:  # one document at a time: a million-line stream stays small in memory
         for doc in load_source(source, stdin):
-            fp = validator.check_alone(doc)
-            out.append((doc, fp, _run_extra(extra, doc)))
-        yield 1, out
+            yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
+        yield 1, []
 
 
 def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -41,8 +38,10 @@ def build_client(env: Environment, url: str, api_key: str, *, rate: float, worke
     return Client(url, api_key, rate=rate, workers=workers, on_request=log_request if verbose else None)
 
 
-def start_sandbox(stack: ExitStack) -> tuple[str, str]:
+def start_sandbox(stack: Any) -> tuple[str, str]:
     """An in-process sandbox on a free loopback port with a throwaway key; stopped when the run ends."""
+    import secrets
+
     from acorders.sandbox import Sandbox, SandboxConfig
 
     key = "sandbox-" + secrets.token_hex(8)
@@ -75,6 +74,9 @@ def push(
     move_failed: Annotated[Optional[Path], typer.Option("--move-failed", rich_help_panel=SEND, help="Move each file with an invalid or rejected cart here.")] = None,
 ) -> int:
     """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety)."""
+    import tempfile
+    from contextlib import ExitStack
+
     from acorders import load, spool
     from acorders import push as core
     from acorders import validate as checks
