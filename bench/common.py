@@ -625,3 +625,35 @@ def _default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+# cProfile of the real entry point, in its own process (so its imports are profiled too).
+PROFILE = """\
+import cProfile, io, os, pstats, sys
+out_path, top, *argv = sys.argv[1:]
+sys.argv = ["acorders", *argv]
+real_stdout = sys.stdout
+sys.stdout = open(os.devnull, "w")
+sequential = False
+try:  # profile the per-document work itself, not a parent waiting on worker processes
+    import acorders.workers as _workers
+    _workers.usable = lambda sources: False
+    sequential = True
+except (ImportError, AttributeError):
+    pass
+prof = cProfile.Profile()
+prof.enable()
+try:
+    from acorders.cli import main
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+prof.disable()
+sys.stdout = real_stdout
+prof.dump_stats(out_path)
+stats = pstats.Stats(prof, stream=real_stdout).strip_dirs().sort_stats("cumulative")
+print(f"exit status {code}" + ("; acorders.workers disabled: one process, so every call is seen" if sequential else ""))
+stats.print_stats(int(top))
+"""

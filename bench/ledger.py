@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
+    PROFILE,
     ROOT,
     bench_env,
     ensure_cart_files,
@@ -67,29 +68,6 @@ try:  # newer bench/common.py: wait for other work on the machine to settle befo
 except ImportError:  # pragma: no cover
     wait_quiet = None  # type: ignore[assignment]
 
-PROFILE = """\
-import cProfile, os, pstats, sys
-out_path, top, *argv = sys.argv[1:]
-sys.argv = ["acorders", *argv]
-real_stdout = sys.stdout
-sys.stdout = open(os.devnull, "w")
-prof = cProfile.Profile()
-prof.enable()
-try:
-    from acorders.cli import main
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-prof.disable()
-sys.stdout = real_stdout
-prof.dump_stats(out_path)
-stats = pstats.Stats(prof, stream=real_stdout).strip_dirs()
-print(f"exit status {code}")
-stats.sort_stats("cumulative").print_stats(int(top))
-stats.sort_stats("tottime").print_stats(int(top))
-"""
 
 
 def bump(directory: Path, cents: int = 100) -> None:

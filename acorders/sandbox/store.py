@@ -25,6 +25,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "ecom_customers": ("email",),
 }
 _FIELD = re.compile(r"^\w+$")
+CASELESS = frozenset({"email"})
 
 #: resource kind -> table name
 TABLES: dict[str, str] = {
@@ -52,9 +53,10 @@ class Store:
                 )
             for table, fields in INDEXED.items():
                 for field in fields:
+                    expr = f"CAST(json_extract(data, '$.{field}') AS TEXT)"
                     self._db.execute(
                         f"CREATE INDEX IF NOT EXISTS {table}_{field} ON {table} "
-                        f"(CAST(json_extract(data, '$.{field}') AS TEXT))"
+                        f"({f'LOWER({expr})' if field in CASELESS else expr})"
                     )
 
     # -- transactions -------------------------------------------------------------------------
@@ -155,6 +157,9 @@ class Store:
                 raise ValueError(f"not a field name: {field!r}")
             elif value is None:
                 where.append(f"json_extract(data, '$.{field}') IS NULL")
+            elif field in CASELESS:  # as the API: Alice@Example.com finds alice@example.com
+                where.append(f"LOWER(CAST(json_extract(data, '$.{field}') AS TEXT)) = LOWER(?)")
+                params.append(str(value))
             else:  # the path is written literally so SQLite can use the expression indexes
                 where.append(f"CAST(json_extract(data, '$.{field}') AS TEXT) = ?")
                 params.append(str(value))

@@ -481,3 +481,19 @@ def test_serve_blocks_until_ctrl_c() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_customer_email_filter_ignores_case() -> None:
+    """The real API matches emails regardless of case; a rehearsal must not create a second customer."""
+    import requests as _requests
+
+    from acorders.sandbox import Sandbox, SandboxConfig
+
+    with Sandbox(SandboxConfig(rate=0)) as sb:
+        headers = {"Api-Token": "sandbox"}
+        created = _requests.post(f"{sb.url}/api/3/ecomCustomers", headers=headers, timeout=5, json={
+            "ecomCustomer": {"connectionid": "1", "externalid": "c1", "email": "Known@Example.com"}})
+        assert created.status_code == 201
+        found = _requests.get(f"{sb.url}/api/3/ecomCustomers", headers=headers, timeout=5,
+                              params={"filters[email]": "known@example.com"}).json()
+        assert [c["externalid"] for c in found["ecomCustomers"]] == ["c1"]
