@@ -110,7 +110,7 @@ def _root(
     _state["env"] = None
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def validate(
     paths: Paths,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from acorders.cli import app, environment, handle_errors
+from acorders.cli import EXIT_CODES_HELP, app, environment, handle_errors
 from acorders.cli.options import (
     ApiKeyOpt,
     ConnectionOpt,
@@ -49,7 +49,7 @@ def start_sandbox(stack: Any) -> tuple[str, str]:
     return sandbox.url, key
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def push(
     paths: Paths,
