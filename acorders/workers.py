@@ -8,7 +8,6 @@ as a sequential run. Used for many files on a machine with several cores and for
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -28,12 +27,11 @@ Checked = tuple[Document, "Fingerprint | None", Any]
 
 
 def usable(sources: Sequence[Source]) -> bool:
-    return (
-        len(sources) >= MIN_FILES
-        and (os.cpu_count() or 1) > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and all(s.path is not None for s in sources)
-    )
+    if len(sources) < MIN_FILES or (os.cpu_count() or 1) < 2:
+        return False  # decided before importing multiprocessing: one file must start fast
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and all(s.path is not None for s in sources)
 
 
 def check_sources(
@@ -84,6 +82,8 @@ def _parallel(
     _validator, _extra = validator, extra
     chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
     processes = min(os.cpu_count() or 2, len(chunks))
+    import multiprocessing
+
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
     enabled = gc.isenabled()
     gc.disable()  # nor does the parent collect while thousands of results pass through it
