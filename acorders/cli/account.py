@@ -69,8 +69,9 @@ def check(url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = N
             f"key {account.masked_key})"
         )
         render(connections, ["id", "service", "externalid", "name"], output, "connections")
-    else:
-        render([{"ok": True, "url": account.url, "user": user.get("username"), "connections": connections}], [], output)
+    else:  # one object, as for every other command's -o json
+        report = {"ok": True, "url": account.url, "user": user.get("username"), "connections": connections}
+        environment().stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     return ExitStatus.OK
 
 

@@ -46,10 +46,8 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def one(data: Any) -> dict[str, Any]:
-    """`check -o json` renders its single row as a list of one object."""
-    if isinstance(data, list):
-        assert len(data) == 1
-        return data[0]
+    """`check -o json` writes one object, like every other command's -o json."""
+    assert isinstance(data, dict), data
     return data
 
 
