@@ -167,13 +167,6 @@ class Ledger:
             ).fetchall()
         return LedgerView({(c, k, e): rest for c, k, e, *rest in rows})
 
-    def has_entries(self, account: str, connection: str) -> bool:
-        with self._mutex:
-            row = self._db.execute(
-                "SELECT 1 FROM entries WHERE account=? AND connection=? LIMIT 1", (account, connection)
-            ).fetchone()
-        return row is not None
-
     def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
         """Commit the intent before the request: a crash after it leaves a pending row to settle."""
         self._upsert(key, ac_id=ac_id, hash=digest, state=PENDING, action=None, status=None, error=None, source=source)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from acorders.errors import UsageError
 from acorders.models import Document, Finding, Origin
@@ -240,7 +240,11 @@ def _expect_end(text: str, pos: int) -> None:
 # --- NDJSON -------------------------------------------------------------------------------------------
 
 
-def _ndjson(name: str, fh: IO[bytes], first_line: int = 1) -> Iterator[Document]:
+class _Lines(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def _ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Document]:
     """One document per non-blank line; a bad line is an error for that line only."""
     any_line = False
     lineno = first_line - 1
@@ -439,7 +443,7 @@ class _Prepend(io.RawIOBase):
         self._head = head
         self._rest = rest
 
-    def readline(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+    def readline(self, size: int | None = -1, /) -> bytes:  # type: ignore[override]
         if self._head:
             head, self._head = self._head, b""
             return head

@@ -51,10 +51,6 @@ class Document:
     floats: bool = True  # False when the parser saw no decimal number in it (skips a check)
 
     @property
-    def loaded(self) -> bool:
-        return not self.findings or self.data is not None
-
-    @property
     def order(self) -> dict[str, Any] | None:
         """The order object, whether the document is the ``{"ecomOrder": ...}`` envelope or a bare order."""
         data = self.data

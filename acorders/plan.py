@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from acorders.ledger import DONE, Entry, Key, Ledger
+from acorders.ledger import DONE, Entry, Key, Ledger, LedgerView
 
 PAGE = 100
 
@@ -43,7 +43,7 @@ def keys_for(order: Mapping[str, Any], account: str) -> tuple[Key | None, Key | 
     return order_key, cart_key
 
 
-def decide(order: Mapping[str, Any], account: str, ledger: Ledger | None, digest: str) -> Plan:
+def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView | None, digest: str) -> Plan:
     """The ledger's view alone; no request is made here."""
     order_key, cart_key = keys_for(order, account)
     own_key = order_key or cart_key

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -137,13 +137,6 @@ class Validator:
         if self.options.strict:
             doc.findings = [_escalate(f) for f in doc.findings]
         return doc
-
-    def check_all(self, docs: Iterable[Document], summary: Summary | None = None) -> Iterator[Document]:
-        for doc in docs:
-            self.check(doc)
-            if summary is not None:
-                summary.add(doc)
-            yield doc
 
     def _schema_findings(self, data: Any) -> list[Finding]:
         out: list[Finding] = []

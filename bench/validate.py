@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print("```\n" + prof.stdout.strip() + "\n```")
         imports = _import_times([py, "-X", "importtime", "-c", IMPORTS, one], env)
         results["profile"]["imports"] = imports
-        print(f"\n### Start-up imports of `acorders validate ONE_FILE` (python -X importtime, best of 3), top 20 "
+        print("\n### Start-up imports of `acorders validate ONE_FILE` (python -X importtime, best of 3), top 20 "
               "by cumulative time, first two levels\n")
         print(markdown_table(["module", "cumulative (ms)", "self (ms)"],
                              [[("&nbsp;&nbsp;" * depth) + name, f"{cum / 1000:.1f}", f"{self_ / 1000:.1f}"]

@@ -307,7 +307,7 @@ class Api:
 
     def _save_order(self, data: dict[str, Any], existing: Record | None) -> Response:
         """Create (``existing`` None) or partially update an order: validate, check, commit."""
-        required = ORDER_REQUIRED
+        required: tuple[str, ...] = ORDER_REQUIRED
         if existing is None and _missing(data.get("externalid")):
             required += ("externalcheckoutid", "abandonedDate")
         clean, errors = check_fields(data, ORDER_FIELDS, required, "", update=existing is not None)

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -134,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -166,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         allowed, limit_headers = sb._limiter.take(config.rate)
         headers = dict(limit_headers)
         drop = False
+        payload: Any
         if not allowed:
             status, payload = 429, {"message": "Too Many Requests"}
         elif not (url.path == "/api/3" or url.path.startswith("/api/3/")):
