@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import difflib
 from array import array
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from acorders.models import Finding, Origin, Severity
+from acorders.models import Finding, Origin, Severity, canonical_json
 
 
 INTEGER_REFS = frozenset({"cents", "int32", "id"})
@@ -191,7 +190,7 @@ class Fingerprint:
 
 
 def canonical_hash(order: Mapping[str, Any]) -> int:
-    return hash(json.dumps(order, sort_keys=True, separators=(",", ":"), default=str))
+    return hash(canonical_json(order))
 
 
 def fingerprint(order: Mapping[str, Any], prefix: str, text_hash: int | None = None) -> Fingerprint | None:

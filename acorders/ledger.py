@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from acorders.errors import ConfigError, LockTimeout
+from acorders.models import canonical_json
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
@@ -46,8 +46,7 @@ CREATE TABLE IF NOT EXISTS customers (
 
 def content_hash(order: Mapping[str, Any]) -> str:
     """Stable across key order and runs: what decides "unchanged"."""
-    text = json.dumps(order, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical_json(order).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

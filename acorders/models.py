@@ -5,6 +5,7 @@ Plain dataclasses, so every stage can be tested alone and every reporter renders
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -70,6 +71,11 @@ class Document:
         """(externalcheckoutid, externalid) as strings, for identifying the cart in messages and the ledger."""
         order = self.order or {}
         return _str_or_none(order.get("externalcheckoutid")), _str_or_none(order.get("externalid"))
+
+
+def canonical_json(order: Any) -> str:
+    """One text per content, whatever the key order or spacing: what "same content" means everywhere."""
+    return json.dumps(order, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _str_or_none(value: Any) -> str | None:
