@@ -459,3 +459,21 @@ def test_schema_prints_the_bundled_schema(run_cli, repo_root: Path) -> None:
     assert json.loads(out) == json.loads(on_disk)
     assert out == on_disk
     assert json.loads(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
+    """`acorders validate` from cron builds one command's parser; help and groups still see every command."""
+    import acorders.cli as cli
+
+    single = cli._only_the_command_asked_for(["--debug", "validate", str(samples_dir)])
+    assert [c.callback.__name__ for c in single.registered_commands] == ["validate"]
+    assert single.registered_callback is cli.app.registered_callback
+    for args in (["--help"], ["validate", "--help"], ["connections", "list"], [], ["nope"]):
+        assert cli._only_the_command_asked_for(args) is cli.app
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "acorders", "validate", str(samples_dir), "-o", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["documents"] == 8
