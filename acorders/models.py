@@ -49,7 +49,6 @@ class Document:
     data: Any = None
     findings: list[Finding] = field(default_factory=list)
     text_hash: int | None = None  # hash of the document's source text, when the loader had it (cheap identity)
-    floats: bool = True  # False when the parser saw no decimal number in it (skips a check)
 
     @property
     def order(self) -> dict[str, Any] | None:

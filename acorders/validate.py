@@ -96,7 +96,7 @@ class Validator:
         if order is None:
             return None
         prefix = "ecomOrder" if order is not doc.data else ""
-        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now, doc.floats))
+        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now))
         if isinstance(doc.data, dict):
             findings.extend(checks.envelope_warnings(doc.data))
         if not doc.valid:  # only what would be sent can conflict

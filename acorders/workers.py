@@ -53,26 +53,27 @@ def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:
     return extra(doc) if extra is not None and doc.valid and doc.order is not None else None
 
 
-Packed = tuple[str, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
+Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "Fingerprint | None", Any]
 
 
 def _check(chunk: Sequence[Source]) -> list[Packed]:
-    """Plain tuples travel back: pickling dataclasses costs more than checking the document."""
+    """Plain tuples travel back, the file as its index in the chunk: pickling dataclasses and paths costs
+    more than checking the document."""
     gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
     out: list[Packed] = []
-    for source in chunk:
+    check, extra = _validator.check_alone, _extra
+    for index, source in enumerate(chunk):
         for doc in load_source(source):
-            fp = _validator.check_alone(doc)
-            findings = [(f.path, f.message, f.severity.value) for f in doc.findings] or None
-            packed_fp = None if fp is None else (fp.key, fp.content, fp.exact, fp.field, fp.value, fp.path)
-            out.append((doc.origin.source, doc.origin.line, findings, packed_fp, _run_extra(_extra, doc)))
+            fp = check(doc)
+            findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
+            out.append((index, doc.origin.line, findings, fp, _run_extra(extra, doc)))
     return out
 
 
-def _unpack(packed: Packed) -> Checked:
-    source, line, findings, fp, extra = packed
-    doc = Document(Origin(source, line), None, [Finding(p, m, Severity(s)) for p, m, s in findings or ()])
-    return doc, None if fp is None else Fingerprint(*fp), extra
+def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
+    index, line, findings, fp, extra = packed
+    found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
+    return Document(Origin(chunk[index].name, line), None, found), fp, extra
 
 
 def _parallel(
@@ -90,7 +91,7 @@ def _parallel(
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             for chunk, results in zip(chunks, pool.imap(_check, chunks)):
-                yield len(chunk), [_unpack(p) for p in results]
+                yield len(chunk), [_unpack(chunk, p) for p in results]
     finally:
         if enabled:
             gc.enable()

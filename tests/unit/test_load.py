@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acorders import load
 from acorders.errors import ExitStatus, UsageError
@@ -491,14 +493,14 @@ def test_read_error_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The same as the chmod test, for root too: reading the file fails with EACCES."""
     good = write(tmp_path / "a.json", GOOD)
     bad = write(tmp_path / "b.json", GOOD)
-    real_open = open
+    real_open = os.open
 
     def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if str(file).endswith("b.json"):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(load, "open", fake_open, raising=False)  # the loader's own name lookup
+    monkeypatch.setattr(load.os, "open", fake_open)  # the loader reads files with os.open
     docs = load_paths(bad, good)
     assert_single_error(docs, str(bad), "cannot read", "Permission denied")
     assert docs[1].data is not None and docs[1].findings == []
@@ -568,3 +570,107 @@ def test_stdin_byte_order_mark_then_blank_line_then_ndjson() -> None:
     docs = load_stdin(b'\xef\xbb\xbf\n{"n": 1}\n{"n": 2}\n')
     assert [d.data for d in docs] == [{"n": 1}, {"n": 2}]
     assert lines(docs) == [2, 3]
+
+
+# --- the orjson fast path must read every file exactly as the careful parser does ------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def careful(data: bytes) -> Any:
+    """The careful parser's reading of a whole JSON file, or the exception it raises."""
+    try:
+        [doc] = list(load._json("x.json", load._decode(data)))
+        return doc.data
+    except load._LoadError as exc:
+        return exc
+
+
+def typed(value: Any) -> Any:
+    """1 == 1.0 == True in Python: compare types too."""
+    if isinstance(value, dict):
+        return ("dict", [(k, typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    obj=st.dictionaries(st.text(max_size=6), json_values, min_size=1, max_size=5),
+    ensure_ascii=st.booleans(),
+    indent=st.sampled_from([None, 2]),
+    duplicate=st.booleans(),
+    php_slashes=st.booleans(),
+    exponent=st.booleans(),
+)
+def test_fast_path_reads_what_the_careful_parser_reads(
+    obj: dict[str, Any], ensure_ascii: bool, indent: int | None, duplicate: bool, php_slashes: bool, exponent: bool
+) -> None:
+    text = json.dumps(obj, ensure_ascii=ensure_ascii, indent=indent)
+    if duplicate:  # the first key again, as the last one: json.dumps never writes that
+        key = next(iter(obj))
+        text = text.rstrip().rstrip("}") + ("," if len(obj) else "") + json.dumps(key) + ": 1}"
+    if php_slashes:
+        text = text.replace("/", "\\/")
+    if exponent:
+        text = text.replace("0,", "0e0,")  # 10e0 is 10.0: a float json reads, written as orjson would not
+    data = text.encode("utf-8")
+    expected = careful(data)
+    fast = load._fast_object(data)
+    if isinstance(expected, load._LoadError):
+        assert fast is load._SLOW, f"the fast path accepted {text!r}, which the careful parser refuses: {expected}"
+    elif fast is not load._SLOW:
+        assert typed(fast) == typed(expected)
+
+
+@pytest.mark.parametrize(
+    "data, slow",
+    [
+        (b'{"a":1,"a":2}', True),  # orjson would keep the last one
+        (b'{"a":{"b":1,"b":1}}', True),
+        (b'{"n":18446744073709551616}', True),  # orjson: a float; json: the integer
+        (b'{"n":1E2}', True),
+        (b'{"s":"caf\\u00e9"}', True),
+        (b'\xef\xbb\xbf{"a":1}', True),
+        (b'{"a":NaN}', True),
+        (b'[{"a":1}]', True),
+        (b'{"url":"https:\\/\\/shop.example.com\\/cart"}', False),  # PHP's json_encode
+        (b'{\n  "a": 1,\n  "b": [1, 2.5, "x y"]\n}\n', False),
+    ],
+)
+def test_fast_path_hands_over_what_it_cannot_read_exactly(data: bytes, slow: bool) -> None:
+    fast = load._fast_object(data)
+    assert (fast is load._SLOW) is slow
+    if not slow:
+        assert fast == careful(data)
+
+
+def test_compact_duplicate_keys_are_an_error_in_json_and_ndjson(tmp_path: Path) -> None:
+    compact = b'{"ecomOrder":{"email":"a@example.com","email":"b@example.com"}}'
+    docs = load_paths(write(tmp_path / "a.json", compact), write(tmp_path / "b.ndjson", GOOD + compact + b"\n"))
+    assert_single_error(docs[:1], str(tmp_path / "a.json"), "duplicate key", "email")
+    assert [(d.origin.line, d.data is None) for d in docs[1:]] == [(1, False), (2, True)]
+    assert "duplicate key 'email'" in docs[2].findings[0].message
+
+
+def test_a_file_read_through_a_pipe_is_read_whole(tmp_path: Path) -> None:
+    """`acorders validate <(generate-carts)`: a pipe has no size to read up to."""
+    fifo = tmp_path / "carts.json"
+    os.mkfifo(fifo)
+    body = b'{"ecomOrder": {"email": "a@example.com", "note": "' + b"x" * 200_000 + b'"}}'
+    import threading
+
+    writer = threading.Thread(target=lambda: fifo.write_bytes(body))
+    writer.start()
+    [doc] = load_paths(fifo)
+    writer.join()
+    assert doc.findings == [] and doc.data["ecomOrder"]["note"] == "x" * 200_000
