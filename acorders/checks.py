@@ -221,7 +221,7 @@ class BatchIds:
 
     Carts are keyed by externalcheckoutid and orders by externalid, per connection, so a cart and the
     order it became may share a batch. Per id only a hash and the first origin are kept, in flat arrays
-    (24 bytes an id: a stream of a million carts stays small). Texts that differ
+    (a dict for the first 32,768 ids, then 24 bytes an id: a stream of a million carts stays small). Texts that differ
     may still hold the same content (key order, spacing): then ``recheck`` compares the canonical content
     of both, which is rare and so may re-read the files."""
 
@@ -268,13 +268,32 @@ def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 class _IdTable:
-    """An open-addressing hash table in three int64 arrays: id hash -> (content hash, packed origin).
+    """id hash -> (content hash, packed origin). Up to SMALL ids a dict (fast: the parent does this for
+    every document of a batch); past it, an open-addressing hash table in three int64 arrays, because a
+    dict of a million tuples costs ~200 bytes an entry and this 48 at the worst load factor."""
 
-    A dict of a million tuples costs ~250 bytes an entry; this costs 48 at the worst load factor."""
+    SMALL = 1 << 15  # ~6 MB of dict at most
 
-    def __init__(self, capacity: int = 1 << 15) -> None:  # 768 KB: a batch of 16,000 ids never regrows
+    def __init__(self) -> None:
+        self._small: dict[int, tuple[int, int]] | None = {}
         self._size = 0
-        self._alloc(capacity)
+
+    def setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
+        """Store (content, meta) under key unless present; return what was there, or None."""
+        key = key or 1  # 0 marks an empty slot in the arrays
+        small = self._small
+        if small is None:
+            return self._array_setdefault(key, content, meta)
+        found = small.get(key)
+        if found is not None:
+            return found
+        small[key] = (content, meta)
+        if len(small) > self.SMALL:
+            self._small = None
+            self._alloc(1 << (len(small) * 4).bit_length())
+            for k, (c, m) in small.items():
+                self._array_setdefault(k, c, m)
+        return None
 
     def _alloc(self, capacity: int) -> None:
         self._mask = capacity - 1
@@ -282,9 +301,8 @@ class _IdTable:
         self._contents = array("q", bytes(8 * capacity))
         self._metas = array("q", bytes(8 * capacity))
 
-    def setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
-        """Store (content, meta) under key unless present; return what was there, or None."""
-        key = _int64(key) or 1  # 0 marks an empty slot
+    def _array_setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
+        key = _int64(key) or 1
         keys = self._keys
         slot = key & self._mask
         while True:
@@ -308,7 +326,7 @@ class _IdTable:
         self._alloc((self._mask + 1) * 2)
         for key, content, meta in old:
             if key:
-                self.setdefault(key, content, meta)
+                self._array_setdefault(key, content, meta)
 
 
 def _int64(value: int) -> int:

@@ -12,9 +12,8 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from acorders.errors import UsageError
 from acorders.models import Document, Finding, Origin
@@ -37,9 +36,9 @@ class _LoadError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One input to read: a file with its format, or stdin."""
+class Source(NamedTuple):
+    """One input to read: a file with its format, or stdin. (A NamedTuple: a directory walk makes one
+    per file, and a batch is thousands of files.)"""
 
     name: str  # as shown to the user
     path: str | None  # None for stdin (a str: 10,000 Path objects cost more than the parsing)
@@ -74,10 +73,12 @@ def collect_sources(paths: Iterable[str], fmt: str | None = None) -> list[Source
 def _walk(root: Path) -> Iterator[Source]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
         for name in sorted(filenames):
-            fmt = EXTENSIONS.get(os.path.splitext(name)[1].lower())
-            if fmt is not None and not name.startswith("."):
-                full = os.path.join(dirpath, name)
+            dot = name.rfind(".")
+            fmt = EXTENSIONS.get(name[dot:].lower()) if dot > 0 else None
+            if fmt is not None and name[0] != ".":  # hidden files are skipped
+                full = prefix + name
                 yield Source(full, full, fmt)
 
 

@@ -41,6 +41,9 @@ class Summary:
 
     def add(self, doc: Document) -> None:
         self.documents += 1
+        if not doc.findings:  # the common case, once per document
+            self.valid += 1
+            return
         if doc.valid:
             self.valid += 1
         else:
@@ -133,8 +136,10 @@ class Validator:
     def settle(self, doc: Document, fingerprint: checks.Fingerprint | None) -> Document:
         """The batch-wide part, in input order: duplicates across documents, then --strict."""
         if fingerprint is not None:
-            doc.findings.extend(self._batch.check(fingerprint, doc.origin))
-        if self.options.strict:
+            conflict = self._batch.check(fingerprint, doc.origin)
+            if conflict:
+                doc.findings.extend(conflict)
+        if self.options.strict and doc.findings:
             doc.findings = [_escalate(f) for f in doc.findings]
         return doc
 

@@ -135,6 +135,9 @@ def test_directory_walk_skips_hidden_directories(tmp_path: Path) -> None:
     write(root / ".git" / "objects.json", GOOD)
     write(root / "sub" / ".cache" / "old.json", GOOD)
     write(root / "sub" / "ok.json", GOOD)
+    write(root / ".cart.json.partial.json", GOOD)  # a hidden file, e.g. one still being written
+    write(root / ".json", GOOD)
+    write(root / "json", GOOD)  # no extension
     names = [os.path.relpath(s.name, root) for s in load.collect_sources([str(root)])]
     assert names == ["cart.json", os.path.join("sub", "ok.json")]
 
