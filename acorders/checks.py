@@ -131,20 +131,24 @@ def as_int(value: Any) -> int | None:
 
 def _total_mismatch(order: Mapping[str, Any], prefix: str) -> list[Finding]:
     """totalPrice must include products, shipping and tax, less discounts; checked when all are given."""
-    total = as_int(order.get("totalPrice"))
-    shipping, tax, discount = (as_int(order.get(k)) for k in ("shippingAmount", "taxAmount", "discountAmount"))
-    products = order.get("orderProducts")
-    if total is None or shipping is None or tax is None or discount is None:
+    get = order.get
+    total, shipping, tax, discount = (
+        as_int(get("totalPrice")), as_int(get("shippingAmount")), as_int(get("taxAmount")), as_int(get("discountAmount"))
+    )
+    products = get("orderProducts")
+    if total is None or shipping is None or tax is None or discount is None or not products:
         return []
-    if not isinstance(products, list) or not products:
+    if not isinstance(products, list):
         return []
     subtotal = 0
     for item in products:
         if not isinstance(item, dict):
             return []
-        price, quantity = as_int(item.get("price")), as_int(item.get("quantity"))
-        if price is None or quantity is None:
-            return []
+        price, quantity = item.get("price"), item.get("quantity")
+        if price.__class__ is not int or quantity.__class__ is not int:  # digit strings: the reference page's way
+            price, quantity = as_int(price), as_int(quantity)
+            if price is None or quantity is None:
+                return []
         subtotal += price * quantity
     expected = subtotal + shipping + tax - discount
     if expected == total:

@@ -30,7 +30,7 @@ _validator: Any = None  # set in the parent before the fork, inherited by the wo
 _extra: Callable[[Document], Any] | None = None
 
 Checked = tuple[Document, "Fingerprint | None", Any]
-Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "Fingerprint | None", Any]
+Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
 
 
 def usable(sources: Sequence[Source]) -> bool:
@@ -67,14 +67,15 @@ def _check(chunk: Sequence[Source]) -> list[Packed]:
         for doc in load_source(source):
             fp = check(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
-            out.append((index, doc.origin.line, findings, fp, _run_extra(extra, doc)))
+            packed_fp = None if fp is None else tuple(fp)  # a NamedTuple pickles by class name: slower
+            out.append((index, doc.origin.line, findings, packed_fp, _run_extra(extra, doc)))
     return out
 
 
 def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
     index, line, findings, fp, extra = packed
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
-    return Document(Origin(chunk[index].name, line), None, found), fp, extra
+    return Document(Origin(chunk[index].name, line), None, found), None if fp is None else Fingerprint(*fp), extra
 
 
 def _parallel(
