@@ -19,9 +19,11 @@ INTEGER_REFS = frozenset({"cents", "int32", "id"})
 
 
 def order_warnings(
-    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], now: datetime
+    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], now: datetime,
+    known_fields_only: bool = False,
 ) -> list[Finding]:
-    out = _field_pass(order, prefix, fields)
+    """``known_fields_only``: the caller already knows every field is documented (schema.compiled_closed)."""
+    out = _field_pass(order, prefix, fields, known_fields_only)
     out += _total_mismatch(order, prefix)
     out += _dates(order, prefix, now)
     if order.get("source") in (0, "0") and is_cart(order):
@@ -36,7 +38,9 @@ def order_warnings(
     return out
 
 
-def _field_pass(order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]]) -> list[Finding]:
+def _field_pass(
+    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], known_fields_only: bool = False
+) -> list[Finding]:
     """One pass over the order, its products and discounts: unknown fields (warnings), and amounts written
     as decimals such as 49.0, which JSON Schema counts as integers but are a dollars-for-cents smell (errors).
     This runs for every cart of every batch: an object with nothing to report costs one C-level comparison
@@ -51,7 +55,7 @@ def _field_pass(order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapp
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            if item.keys() <= names:
+            if known_fields_only or item.keys() <= names:
                 for name in integers:
                     if item.get(name).__class__ is float:
                         break

@@ -73,6 +73,7 @@ class Validator:
     def __post_init__(self) -> None:
         self._batch = checks.BatchIds(recheck=self._same_content)
         self._rs = schema.compiled()
+        self._closed = schema.compiled_closed()
         self._fields = schema.field_kinds()
         # one clock reading per run, in UTC: comparing with the local zone costs 10x more, for every cart
         self._now = (self.options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -91,7 +92,8 @@ class Validator:
             order["connectionid"] = self.options.connection
         findings = doc.findings
         try:
-            valid = self._rs.is_valid(doc.data)
+            known_only = self._closed.is_valid(doc.data)  # valid, and no undocumented field: the usual case
+            valid = known_only or self._rs.is_valid(doc.data)
         except ValueError as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
             findings.append(Finding(None, f"not JSON data: {exc}"))
             return None
@@ -100,8 +102,8 @@ class Validator:
         if order is None:
             return None
         prefix = "ecomOrder" if order is not doc.data else ""
-        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now))
-        if isinstance(doc.data, dict):
+        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now, known_only))
+        if not known_only and isinstance(doc.data, dict):
             findings.extend(checks.envelope_warnings(doc.data))
         if not doc.valid:  # only what would be sent can conflict
             return None

@@ -307,6 +307,41 @@ def test_sample_is_valid(doc: Any, validator: str) -> None:
     assert errors(validator, doc) == []
 
 
+@pytest.mark.parametrize("doc", _sample_params())
+def test_the_closed_schema_accepts_every_sample(doc: Any) -> None:
+    """Samples use documented fields only: the closed variant (which lets push skip the unknown-field
+    scan) must agree with the schema on them, envelope or bare."""
+    from acorders.schema import compiled_closed
+
+    assert compiled_closed().is_valid(doc)
+    assert compiled_closed().is_valid(doc.get("ecomOrder", doc))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [["extra"], ["ecomOrder", "extra"], ["ecomOrder", "orderProducts", 0, "extra"]],
+    ids=["envelope", "order", "product"],
+)
+def test_the_closed_schema_refuses_an_undocumented_field_anywhere(path: list[Any]) -> None:
+    from acorders.schema import compiled, compiled_closed
+
+    doc = with_value(path, 1)
+    assert compiled().is_valid(doc) and not compiled_closed().is_valid(doc)
+    bare = doc.get("ecomOrder") if path[0] == "ecomOrder" else None
+    if bare is not None:
+        assert compiled().is_valid(bare) and not compiled_closed().is_valid(bare)
+
+
+def test_the_closed_schema_refuses_an_undocumented_discount_field() -> None:
+    from acorders.schema import compiled, compiled_closed
+
+    order = load_documents(SAMPLES / "order-with-discounts.json")[0]
+    order = order.get("ecomOrder", order)
+    assert compiled_closed().is_valid(order)
+    order["orderDiscounts"][0]["extra"] = 1
+    assert compiled().is_valid(order) and not compiled_closed().is_valid(order)
+
+
 def _orders_of_samples() -> list[tuple[str, dict[str, Any]]]:
     out = []
     for path in sample_files():
