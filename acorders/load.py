@@ -184,16 +184,22 @@ def _fast_object(data: bytes) -> Any:
 
     try:
         value = orjson.loads(data)
-        again = orjson.dumps(value).translate(None, _WS_BYTES)
+        # the two usual layouts, compact and JSON.stringify(x, null, 2), compare byte for byte
+        indent2 = data[1:5] == b'\n  "'
+        again = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent2 else 0)
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return _SLOW
+    if data.startswith(again) and not data[len(again) :].strip():
+        return value
+    if indent2:
+        again = orjson.dumps(value)
+    again = again.translate(None, _WS_BYTES)
     text = data.translate(None, _WS_BYTES)
     if text == again:
         return value
     if b"\\/" in text and b"\\\\" not in text and text.replace(b"\\/", b"/") == again:
         return value  # "\/" for "/", as PHP's json_encode writes URLs by default
     return _SLOW
-
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

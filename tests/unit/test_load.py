@@ -648,6 +648,8 @@ def test_fast_path_reads_what_the_careful_parser_reads(
         (b'[{"a":1}]', True),
         (b'{"url":"https:\\/\\/shop.example.com\\/cart"}', False),  # PHP's json_encode
         (b'{\n  "a": 1,\n  "b": [1, 2.5, "x y"]\n}\n', False),
+        (json.dumps({"ecomOrder": {"a": [1, {"b": "caf\u00e9"}], "c": {}}}, indent=2, ensure_ascii=False).encode(), False),
+        (json.dumps({"a": [1, {"b": "x"}], "c": None}, separators=(",", ":")).encode() + b"\n", False),
     ],
 )
 def test_fast_path_hands_over_what_it_cannot_read_exactly(data: bytes, slow: bool) -> None:
