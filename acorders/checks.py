@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from array import array
 from collections.abc import Callable, Mapping
+from functools import cache
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -221,7 +222,13 @@ def fingerprint(order: Mapping[str, Any], prefix: str, text_hash: int | None = N
         return None
     exact = text_hash is None
     content = canonical_hash(order) if exact else text_hash
-    return Fingerprint(hash(key), content, exact, key[1], key[2], _join(prefix, key[1]))  # type: ignore[arg-type]
+    return Fingerprint(hash(key), content, exact, key[1], key[2], _id_path(prefix, key[1]))
+
+
+@cache
+def _id_path(prefix: str, field: str) -> str:
+    """One string per (prefix, field): a batch's fingerprints share it, so pickling them stays small."""
+    return _join(prefix, field)
 
 
 class BatchIds:

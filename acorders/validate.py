@@ -303,14 +303,12 @@ def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = No
     summary = Summary()
     reporter.start(len(sources))
 
-    def report(doc: Document, fingerprint: Any) -> None:
-        validator.settle(doc, fingerprint)
-        summary.add(doc)
-        reporter.item(doc)
-
+    settle, add, item = validator.settle, summary.add, reporter.item  # once per document: keep it lean
     for files, results in workers.check_sources(sources, validator, stdin):
         for doc, fingerprint, _ in results:
-            report(doc, fingerprint)
+            settle(doc, fingerprint)
+            add(doc)
+            item(doc)
         if files:
             summary.files += files
             reporter.advance(files)
