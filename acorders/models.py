@@ -1,6 +1,8 @@
 """The values that flow between the stages: load -> validate -> plan -> send -> report.
 
-Plain dataclasses, so every stage can be tested alone and every reporter renders the same objects.
+Plain value types, so every stage can be tested alone and every reporter renders the same objects. The
+immutable ones made for every document (Origin, Finding) are NamedTuples: a dataclass costs each run
+~1 ms to create at start-up, and three times as much as a tuple to make, thousands of times a batch.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, Enum):
@@ -17,8 +19,7 @@ class Severity(str, Enum):
     INFO = "info"  # not a problem: e.g. a customerid that push resolves
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a document came from, so every message can point at it."""
 
     source: str  # the path as the user gave it, or "<stdin>"
@@ -28,8 +29,7 @@ class Origin:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem with a document: a JSON path (None for the whole file), a message and a severity."""
 
     path: str | None

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from acorders import checks, schema
 from acorders.models import Document, Finding, Origin, Severity
@@ -24,8 +24,7 @@ CONNECTION_HINT = (
 RESOLVED_AT_PUSH = "customerid is missing: push looks up (or creates) the ecomCustomer for this email and connection"
 
 
-@dataclass(frozen=True, slots=True)
-class ValidateOptions:
+class ValidateOptions(NamedTuple):
     strict: bool = False  # warnings become errors
     connection: str | None = None  # default connectionid for documents that have none
     now: datetime | None = None  # for tests; None means the real clock
@@ -64,13 +63,11 @@ class Summary:
         }
 
 
-@dataclass
 class Validator:
     """Checks documents one at a time; remembers ids across the batch for the duplicate check."""
 
-    options: ValidateOptions = field(default_factory=ValidateOptions)
-
-    def __post_init__(self) -> None:
+    def __init__(self, options: ValidateOptions | None = None) -> None:
+        self.options = options if options is not None else ValidateOptions()
         self._batch = checks.BatchIds(recheck=self._same_content)
         self._rs = schema.compiled()
         self._closed = schema.compiled_closed()
