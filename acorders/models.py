@@ -63,7 +63,8 @@ class Document:
 
     @property
     def valid(self) -> bool:
-        return not any(f.severity is Severity.ERROR for f in self.findings)
+        findings = self.findings
+        return not findings or not any(f.severity is Severity.ERROR for f in findings)
 
     @property
     def key(self) -> tuple[str | None, str | None]:

@@ -99,7 +99,9 @@ class Validator:
         if order is None:
             return None
         prefix = "ecomOrder" if order is not doc.data else ""
-        findings.extend(checks.order_warnings(order, prefix, self._fields, self._now, known_only))
+        warnings = checks.order_warnings(order, prefix, self._fields, self._now, known_only)
+        if warnings:
+            findings.extend(warnings)
         if not known_only and isinstance(doc.data, dict):
             findings.extend(checks.envelope_warnings(doc.data))
         if not doc.valid:  # only what would be sent can conflict

@@ -62,7 +62,7 @@ def _check(chunk: Sequence[Source]) -> list[Packed]:
             fp = check(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
             packed_fp = None if fp is None else tuple(fp)  # a NamedTuple pickles by class name: slower
-            out.append((index, doc.origin.line, findings, packed_fp, _run_extra(extra, doc)))
+            out.append((index, doc.origin.line, findings, packed_fp, None if extra is None else _run_extra(extra, doc)))
     return out
 
 
