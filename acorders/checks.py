@@ -213,7 +213,15 @@ class Fingerprint(NamedTuple):
 
 
 def canonical_hash(order: Mapping[str, Any]) -> int:
-    return hash(canonical_json(order))
+    """Equal content, equal hash, whatever the key order or spacing. Only ever compared with itself within
+    a run (the ledger keeps its own, stable canonical form): orjson's sorted output is 5x faster to make,
+    and a stream from stdin hashes every line this way."""
+    import orjson
+
+    try:
+        return hash(orjson.dumps(order, option=orjson.OPT_SORT_KEYS))
+    except TypeError:  # integers past 64 bits, or data that is not JSON
+        return hash(canonical_json(order))
 
 
 def fingerprint(order: Mapping[str, Any], prefix: str, text_hash: int | None = None) -> Fingerprint | None:
