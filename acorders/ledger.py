@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from acorders.errors import ConfigError, LockTimeout
-from acorders.models import canonical_json
+from acorders.models import canonical_bytes
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS customers (
 
 def content_hash(order: Mapping[str, Any]) -> str:
     """Stable across key order and runs: what decides "unchanged"."""
-    return hashlib.sha256(canonical_json(order).encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical_bytes(order)).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

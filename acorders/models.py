@@ -78,6 +78,39 @@ def canonical_json(order: Any) -> str:
     return json.dumps(order, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def canonical_bytes(order: Any) -> bytes:
+    """canonical_json as UTF-8, byte for byte, but several times faster (orjson): ledgers keep the hash of
+    it, so it must never change, and a push rerun hashes every cart. orjson writes the same text as
+    json.dumps(sort_keys=True, ensure_ascii=False) except for floats in exponent form (1e-05 / 1e-5,
+    1e+16 / 1e16, 1e-05 / 0.00001); it refuses integers past 64 bits and anything that is not JSON. json
+    writes those."""
+    import orjson
+
+    if not _awkward_floats(order):
+        try:
+            return orjson.dumps(order, option=orjson.OPT_SORT_KEYS)  # type: ignore[no-any-return]
+        except TypeError:
+            pass
+    return canonical_json(order).encode("utf-8", "surrogatepass")
+
+
+def _awkward_floats(value: Any) -> bool:
+    """Any float json and orjson write differently (outside 1e-4 <= |x| < 1e16)? Carts rarely hold floats."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        for item in node.values() if isinstance(node, dict) else node:
+            kind = item.__class__
+            if kind is str or kind is int:  # nearly every value of a cart
+                continue
+            if isinstance(item, float):
+                if item and not 1e-4 <= abs(item) < 1e16:
+                    return True
+            elif isinstance(item, (dict, list, tuple)):
+                stack.append(item)
+    return False
+
+
 def _str_or_none(value: Any) -> str | None:
     if value is None or value == "":
         return None

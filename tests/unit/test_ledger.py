@@ -257,3 +257,38 @@ def test_a_waiting_lock_gets_it_when_the_holder_lets_go(tmp_path: Path) -> None:
             assert 0.1 < time.monotonic() - started < 4
     finally:
         timer.join()
+
+
+# --- the content hash must never change: ledgers written by earlier versions keep theirs ------------------
+
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e-05, 1e16, 1e-4, 9.999e15, 5e-324, -0.0, 0.0001, 123.456])
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(order=st.dictionaries(st.text(max_size=8), _values, max_size=6))
+def test_the_fast_canonical_form_is_byte_for_byte_the_ledgers(order: dict) -> None:
+    """content_hash is computed with orjson where it writes what json.dumps writes; the text hashed must
+    be exactly the one earlier versions hashed, or every cart of an existing ledger would look changed."""
+    import json
+
+    from acorders.models import canonical_bytes
+
+    old = json.dumps(order, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert canonical_bytes(order) == old.encode("utf-8", "surrogatepass")
+
+
+def test_content_hash_of_a_known_cart_is_pinned() -> None:
+    """The hash of the reference cart, as every version since the first has written it."""
+    import json
+
+    cart = json.loads((Path(__file__).resolve().parents[2] / "samples" / "reference-cart.json").read_text())
+    assert content_hash(cart["ecomOrder"]) == "c02685a3ba392aa3ead5b2b48ea557a7"
