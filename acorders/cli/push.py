@@ -109,10 +109,12 @@ def push(
                 account_url, key = account.url, account.api_key
             ledger = stack.enter_context(Ledger.open(state_dir))
             ledger.lock(wait)  # before planning: an overlapping run must see what this one pushed
+        prepared = core.prepare(sources, validator, account_url, ledger, env.stdin, dry_run=dry_run)
+        if not dry_run and prepared.send:  # a cron rerun with nothing new never loads the HTTP stack
+            assert ledger is not None
             client = build_client(env, account_url, key, rate=rate, workers=workers, verbose=verbose)
             stack.callback(client.close)
             pusher = core.Pusher(client, ledger, account_url, CustomerResolver(client, ledger, account_url))
-        prepared = core.prepare(sources, validator, account_url, ledger, env.stdin, dry_run=dry_run)
         summary, status, results = core.run_push(prepared, pusher, options, reporter, account=account_url, ledger=ledger)
         if not dry_run and (move_pushed or move_failed):
             for line in spool.move_settled(sources, results, move_pushed, move_failed):

@@ -121,6 +121,25 @@ def test_created_then_unchanged_sends_zero_requests(push, sb: Sandbox, tmp_path:
     assert data["summary"]["requests"] == 0
 
 
+def test_a_rerun_with_nothing_to_send_opens_no_connection(
+    push, sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron rerun over unchanged carts never builds the HTTP client (requests costs ~0.1 s to load)."""
+    write_carts(tmp_path / "outbox", 3)
+    assert push(str(tmp_path / "outbox"))[0] == 0
+
+    def no_client(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the HTTP client was built for a run with nothing to send")
+
+    monkeypatch.setattr("acorders.cli.push.build_client", no_client)
+    code, out, err = push(str(tmp_path / "outbox"), "-o", "json")
+    assert code == 0, err
+    assert actions(pushed(out)) == {"unchanged": 3}
+    write_carts(tmp_path / "outbox", 4)  # one new cart: now the client is needed
+    code, out, err = push(str(tmp_path / "outbox"), "-o", "json")
+    assert code != 0 and "the HTTP client was built" in out + err
+
+
 def test_updated_is_a_put_with_source_0(push, sb: Sandbox, tmp_path: Path) -> None:
     path = write_json(tmp_path / "c.json", cart(1))
     assert push(str(path))[0] == 0
