@@ -15,9 +15,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from acorders.errors import ConfigError, LockTimeout
 from acorders.models import canonical_bytes
@@ -49,16 +48,14 @@ def content_hash(order: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(order)).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):  # NamedTuples: a push plans every cart with two of these, and hashes the key
     account: str
     connection: str
     kind: str  # "cart" (by externalcheckoutid) or "order" (by externalid)
     ext: str
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     key: Key
     ac_id: str | None
     hash: str | None

@@ -15,16 +15,14 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from acorders.ledger import DONE, Entry, Key, Ledger, LedgerView
 
 PAGE = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     step: str  # "create" | "update" | "recover" | "unchanged"
     key: Key  # the ledger entry the outcome is recorded under
     ac_id: str | None = None  # the record to PUT (update, recover)

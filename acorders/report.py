@@ -185,7 +185,7 @@ class TableReporter(_Base):
             results = results + self._unchanged
         results.sort(key=lambda r: (r.origin.source, r.origin.line or 0))
         self._rows.extend(_push_row(r) for r in results)
-        if len(self._unchanged) > COLLAPSE_UNCHANGED:
+        if len(self._unchanged) > COLLAPSE_UNCHANGED and self.env.stdout_isatty:  # a log has the summary line
             self._rows.append(("", f"[dim]{len(self._unchanged):,} carts[/]", "[dim]unchanged[/] (each row: -o json)", ""))
 
 

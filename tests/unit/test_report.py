@@ -268,3 +268,45 @@ def test_environment_no_color_flag() -> None:
     assert make_env(environ={"NO_COLOR": "1"}).no_color
     assert not make_env(environ={"NO_COLOR": ""}).no_color
     assert not make_env().no_color
+
+
+# --- push results: thousands of unchanged carts ------------------------------------------------------------
+
+
+def _unchanged(n: int) -> list[Any]:
+    from acorders.models import Action, PushResult
+
+    return [PushResult(Origin(f"cart-{i}.json", 1), f"c{i}", None, Action.UNCHANGED, id=str(i)) for i in range(n)]
+
+
+def _push_table(env: Environment, results: list[Any]) -> None:
+    from acorders.models import PushSummary
+
+    reporter = report.build_reporter("table", env, key="results")
+    summary = PushSummary()
+    for r in results:
+        summary.add(r)
+        reporter.item(r)
+    reporter.finish(summary)
+
+
+def test_many_unchanged_carts_make_one_row_on_a_terminal() -> None:
+    env = make_env(tty=True)
+    _push_table(env, _unchanged(report.COLLAPSE_UNCHANGED + 1))
+    text = out(env)
+    assert f"{report.COLLAPSE_UNCHANGED + 1:,} carts" in text and "unchanged" in text
+    assert "cart-7.json" not in text  # not one row each
+
+
+def test_many_unchanged_carts_in_a_log_are_the_summary_line_alone() -> None:
+    """A cron rerun over thousands of unchanged carts logs one line, without loading rich for a table."""
+    env = make_env(tty=False)
+    _push_table(env, _unchanged(report.COLLAPSE_UNCHANGED + 1))
+    [line] = out(env).splitlines()
+    assert f"{report.COLLAPSE_UNCHANGED + 1} unchanged" in line and "carts/s" in line
+
+
+def test_a_few_unchanged_carts_are_listed() -> None:
+    env = make_env(tty=False)
+    _push_table(env, _unchanged(3))
+    assert all(f"cart-{i}.json" in out(env) for i in range(3))
