@@ -67,7 +67,7 @@ class Entry(NamedTuple):
 class LedgerView:
     """A read-only copy of the ledger's entries of one account, for planning (also in worker processes)."""
 
-    def __init__(self, rows: dict[tuple[str, str, str], list[Any]]) -> None:
+    def __init__(self, rows: dict[tuple[str, str, str], tuple[Any, ...]]) -> None:
         self._rows = rows
 
     def get(self, key: Key) -> Entry | None:
@@ -161,7 +161,7 @@ class Ledger:
                 "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries WHERE account=?",
                 (account,),
             ).fetchall()
-        return LedgerView({(c, k, e): rest for c, k, e, *rest in rows})
+        return LedgerView({row[:3]: row[3:] for row in rows})  # (connection, kind, ext) -> the rest
 
     def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
         """Commit the intent before the request: a crash after it leaves a pending row to settle."""
