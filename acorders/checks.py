@@ -9,12 +9,11 @@ from __future__ import annotations
 import difflib
 from array import array
 from collections.abc import Callable, Mapping
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from acorders.models import Finding, Origin, Severity, canonical_bytes
-
 
 INTEGER_REFS = frozenset({"cents", "int32", "id"})
 
@@ -221,7 +220,7 @@ def fingerprint(order: Mapping[str, Any], prefix: str, text_hash: int | None = N
     if key is None:
         return None
     exact = text_hash is None
-    content = canonical_hash(order) if exact else text_hash
+    content = text_hash if text_hash is not None else canonical_hash(order)
     return Fingerprint(hash(key), content, exact, key[1], key[2], _id_path(prefix, key[1]))
 
 

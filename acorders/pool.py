@@ -13,6 +13,7 @@ import pickle
 import signal
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from typing import Any
 
 _HEADER = struct.Struct("<iI")  # task number (-1: the worker failed), payload length
@@ -112,10 +113,8 @@ def _serve(tasks: int, results: int, jobs: Sequence[Any], work: Callable[[Any], 
             _send(results, index, pickle.dumps(work(jobs[index]), pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
         status = 1
-        try:
+        with suppress(Exception):  # the parent may be gone or have stopped reading: nothing left to tell
             _send(results, -1, pickle.dumps(f"{type(exc).__name__}: {exc}"))
-        except BaseException:  # noqa: BLE001 - the parent is gone or stopped reading
-            pass
     finally:
         os._exit(status)
 

@@ -83,7 +83,9 @@ def _parallel(
     enabled = gc.isenabled()
     gc.disable()  # nor does the parent collect while thousands of results pass through it
     try:
-        from acorders.pool import ForkPool  # only here: pickle and friends cost a one-file run ~3 ms
+        from acorders.pool import (
+            ForkPool,  # only here: pickle and friends cost a one-file run ~3 ms
+        )
 
         with ForkPool(min(os.cpu_count() or 2, len(chunks)), chunks, _check) as pool:
             for index, results in enumerate(pool.results()):
