@@ -46,20 +46,24 @@ class Source(NamedTuple):
 
 
 def collect_sources(paths: Iterable[str], fmt: str | None = None) -> list[Source]:
-    """Expand directories (recursively, sorted) and check that every path exists, before anything is read.
+    """Every source, directories expanded (recursively, sorted)."""
+    return list(iter_sources(paths, fmt))
+
+
+def iter_sources(paths: Iterable[str], fmt: str | None = None) -> Iterator[Source]:
+    """Check that every path exists, before anything is read; then list the sources as directories are
+    walked, so checking can start before a big tree is fully listed.
 
     A path that does not exist is a usage error for the whole command (exit 2), as with cp or grep."""
-    sources: list[Source] = []
+    given: list[tuple[str, bool]] = []  # (path, is a directory)
     missing: list[str] = []
     for raw in paths:
         if raw == STDIN:
-            sources.append(Source(STDIN_NAME, None, fmt))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            sources.extend(_walk(path))
-        elif path.exists():
-            sources.append(Source(raw, raw, fmt or EXTENSIONS.get(path.suffix.lower(), "json")))
+            given.append((raw, False))
+        elif os.path.isdir(raw):
+            given.append((raw, True))
+        elif os.path.exists(raw):
+            given.append((raw, False))
         else:
             missing.append(raw)
     if missing:
@@ -67,7 +71,17 @@ def collect_sources(paths: Iterable[str], fmt: str | None = None) -> list[Source
             f"no such file or directory: {', '.join(missing)}",
             hint="give files, directories, or - for standard input",
         )
-    return sources
+    return _expand(given, fmt)
+
+
+def _expand(given: list[tuple[str, bool]], fmt: str | None) -> Iterator[Source]:
+    for raw, is_dir in given:
+        if raw == STDIN:
+            yield Source(STDIN_NAME, None, fmt)
+        elif is_dir:
+            yield from _walk(Path(raw))
+        else:
+            yield Source(raw, raw, fmt or EXTENSIONS.get(Path(raw).suffix.lower(), "json"))
 
 
 def _walk(root: Path) -> Iterator[Source]:

@@ -2,7 +2,8 @@
 
 Forked by hand rather than by multiprocessing.Pool, whose import and start cost about 50 ms: as much
 as validating 1,500 files, and `acorders validate outbox/` runs every few minutes. The workers inherit
-everything (the tasks, the compiled validator) through fork; only results cross a pipe.
+what ``work`` needs through fork and start at once; tasks are handed out as the caller produces them
+(a directory still being walked), so no core waits for the whole list.
 """
 
 from __future__ import annotations
@@ -12,49 +13,47 @@ import os
 import pickle
 import signal
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import Any
 
 _HEADER = struct.Struct("<iI")  # task number (-1: the worker failed), payload length
-_TASK = struct.Struct("<I")
 
 
 class WorkerError(RuntimeError):
-    """A worker process failed or vanished: the run cannot say anything about the files it had."""
+    """A worker process failed or vanished: the run cannot say anything about the tasks it had."""
 
 
 class ForkPool:
-    """Worker processes that inherit the tasks (and whatever ``work`` needs). They take task numbers from
-    one pipe (4-byte reads from a pipe are atomic, so each task goes to exactly one worker) and send
-    pickled results back on a pipe of their own; ``results`` puts them back in task order."""
+    """Worker processes, each with a pipe for its tasks and one for its results. A worker has at most
+    one task at a time, so no pipe is ever written while its reader waits on the writer: no deadlock,
+    whatever the size of a task or a result."""
 
-    def __init__(self, processes: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> None:
-        self.tasks = tasks
+    def __init__(self, processes: int, work: Callable[[Any], Any]) -> None:
         self.pids: list[int] = []
-        self.pipes: list[int] = []
-        tasks_r, tasks_w = os.pipe()
-        os.write(tasks_w, b"".join(_TASK.pack(i) for i in range(len(tasks))))
-        os.close(tasks_w)  # before the fork: the workers see the end of the tasks as end of file
-        try:
-            for _ in range(processes):
-                result_r, result_w = os.pipe()
-                pid = os.fork()
-                if pid == 0:  # pragma: no cover - the child; measured through the parent's results
-                    os.close(result_r)
-                    _serve(tasks_r, result_w, tasks, work)
-                self.pids.append(pid)
-                self.pipes.append(result_r)
-                os.close(result_w)
-        finally:
-            os.close(tasks_r)
+        self.tasks: list[int] = []  # the parent's end of each worker's task pipe
+        self.results: list[int] = []  # ... and of its result pipe
+        for _ in range(processes):
+            task_r, task_w = os.pipe()
+            result_r, result_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child; measured through the parent's results
+                for fd in (task_w, result_r, *self.tasks, *self.results):  # the other workers' pipes: their EOF
+                    os.close(fd)
+                _serve(task_r, result_w, work)
+            os.close(task_r)
+            os.close(result_w)
+            self.pids.append(pid)
+            self.tasks.append(task_w)
+            self.results.append(result_r)
 
     def __enter__(self) -> ForkPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for fd in self.pipes:
-            os.close(fd)
+        for fd in (*self.tasks, *self.results):  # end of tasks: idle workers exit
+            with suppress(OSError):
+                os.close(fd)
         for pid in self.pids:
             try:
                 if exc[0] is not None:
@@ -63,60 +62,95 @@ class ForkPool:
             except (ProcessLookupError, ChildProcessError):
                 pass
 
-    def results(self) -> Iterator[Any]:
-        """``work(task)`` for every task, in task order, as the workers finish them."""
+    def map(self, tasks: Iterable[Any]) -> Iterator[Any]:
+        """``work(task)`` for every task, in task order. A task is taken from ``tasks`` only when a worker
+        is free for it."""
         import selectors
 
-        pending: dict[int, Any] = {}
-        buffers = {fd: bytearray() for fd in self.pipes}
+        source = iter(tasks)
+        sent = following = 0
+        exhausted = False
+        idle = list(range(len(self.pids)))
+        working: dict[int, int] = {}  # result fd -> the task its worker has
+        worker_of = {fd: i for i, fd in enumerate(self.results)}
+        buffers = {fd: bytearray() for fd in self.results}
+        ready: dict[int, Any] = {}
         selector = selectors.DefaultSelector()
-        for fd in self.pipes:
+        for fd in self.results:
             selector.register(fd, selectors.EVENT_READ)
-        following = 0
         try:
-            while following < len(self.tasks):
-                if following in pending:
-                    yield pending.pop(following)
+            while True:
+                while idle and not exhausted:
+                    try:
+                        task = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    worker = idle.pop()
+                    try:
+                        _send(self.tasks[worker], sent, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+                    except BrokenPipeError:
+                        raise WorkerError(f"a worker process stopped before task {sent}") from None
+                    working[self.results[worker]] = sent
+                    sent += 1
+                if following in ready:
+                    yield ready.pop(following)
                     following += 1
                     continue
-                if not selector.get_map():
-                    raise WorkerError(f"a worker process stopped before finishing task {following} of {len(self.tasks)}")
+                if exhausted and following == sent:
+                    return
                 for key, _ in selector.select():
                     fd = key.fd
                     data = os.read(fd, 1 << 16)  # a pipe holds 64 KiB: a bigger buffer is only allocated to be shrunk
                     if not data:
                         selector.unregister(fd)
+                        if fd in working:
+                            raise WorkerError(f"a worker process stopped before finishing task {working[fd]}")
                         continue
                     buffer = buffers[fd]
                     buffer += data
                     while len(buffer) >= _HEADER.size:
-                        task, length = _HEADER.unpack_from(buffer)
+                        index, length = _HEADER.unpack_from(buffer)
                         if len(buffer) < _HEADER.size + length:
                             break
                         payload = pickle.loads(buffer[_HEADER.size : _HEADER.size + length])
                         del buffer[: _HEADER.size + length]
-                        if task < 0:
+                        if index < 0:
                             raise WorkerError(f"a worker process failed: {payload}")
-                        pending[task] = payload
+                        ready[index] = payload
+                        del working[fd]
+                        idle.append(worker_of[fd])
         finally:
             selector.close()
 
 
-def _serve(tasks: int, results: int, jobs: Sequence[Any], work: Callable[[Any], Any]) -> None:
+def _serve(tasks: int, results: int, work: Callable[[Any], Any]) -> None:
     """The worker's whole life: never returns into the parent's code, never flushes the parent's buffers."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it; the workers just stop
         gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
-        while task := os.read(tasks, _TASK.size):
-            (index,) = _TASK.unpack(task)
-            _send(results, index, pickle.dumps(work(jobs[index]), pickle.HIGHEST_PROTOCOL))
+        while header := _read_exactly(tasks, _HEADER.size):
+            index, length = _HEADER.unpack(header)
+            task = pickle.loads(_read_exactly(tasks, length))
+            _send(results, index, pickle.dumps(work(task), pickle.HIGHEST_PROTOCOL))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
         status = 1
         with suppress(Exception):  # the parent may be gone or have stopped reading: nothing left to tell
             _send(results, -1, pickle.dumps(f"{type(exc).__name__}: {exc}"))
     finally:
         os._exit(status)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes, or b"" at end of file before the first byte."""
+    data = os.read(fd, size)
+    while data and len(data) < size:
+        more = os.read(fd, size - len(data))
+        if not more:
+            raise EOFError("the parent closed the task pipe mid-task")
+        data += more
+    return data
 
 
 def _send(fd: int, task: int, payload: bytes) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from acorders import checks, schema
@@ -69,11 +70,19 @@ class Validator:
     def __init__(self, options: ValidateOptions | None = None) -> None:
         self.options = options if options is not None else ValidateOptions()
         self._batch = checks.BatchIds(recheck=self._same_content)
-        self._rs = schema.compiled()
-        self._closed = schema.compiled_closed()
         self._fields = schema.field_kinds()
         # one clock reading per run, in UTC: comparing with the local zone costs 10x more, for every cart
         self._now = (self.options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+    @cached_property
+    def _rs(self) -> Any:
+        """Compiled where first used: in each worker process for a big batch, while the parent still walks
+        the directories (importing jsonschema-rs and compiling cost ~15 ms)."""
+        return schema.compiled()
+
+    @cached_property
+    def _closed(self) -> Any:
+        return schema.compiled_closed()
 
     def check(self, doc: Document) -> Document:
         """Add the document's findings and return it. A document that did not load is left as it is."""
@@ -293,14 +302,14 @@ def _types(types: Any) -> str:
     return " or ".join(f"a{'n' if n[0] in 'aeiou' else ''} {n}" for n in names)
 
 
-def run(sources: list[Any], validator: Validator, reporter: Any, stdin: Any = None) -> Summary:
+def run(sources: Iterable[Any], validator: Validator, reporter: Any, stdin: Any = None) -> Summary:
     """validate PATH...: every document of every source, checked and handed to the reporter as it goes.
 
     Many files are checked on every core (acorders.workers); the result is the same, in the same order."""
     from acorders import workers
 
     summary = Summary()
-    reporter.start(len(sources))
+    reporter.start(len(sources) if isinstance(sources, Sized) else None)  # a walk still going has no count
 
     settle, add, item = validator.settle, summary.add, reporter.item  # once per document: keep it lean
     for files, results in workers.check_sources(sources, validator, stdin):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any
 
 from acorders.checks import Fingerprint
@@ -18,7 +19,6 @@ from acorders.models import Document, Finding, Origin, Severity
 
 CHUNK = 200  # files per task: big enough to amortise the pickling, small enough to balance the cores
 MIN_FILES = 2 * CHUNK
-MAX_TASKS = 2048  # 4 bytes each, written before any worker reads: they must fit a pipe (16 KiB on macOS)
 
 _validator: Any = None  # set in the parent before the fork, inherited by the workers
 _extra: Callable[[Document], Any] | None = None
@@ -27,22 +27,21 @@ Checked = tuple[Document, "Fingerprint | None", Any]
 Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
 
 
-def usable(sources: Sequence[Source]) -> bool:
-    if len(sources) < MIN_FILES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        return False
-    return all(s.path is not None for s in sources)
-
-
 def check_sources(
-    sources: Sequence[Source], validator: Any, stdin: Any = None, extra: Callable[[Document], Any] | None = None
+    sources: Iterable[Source], validator: Any, stdin: Any = None, extra: Callable[[Document], Any] | None = None
 ) -> Iterator[tuple[int, list[Checked]]]:
     """Every document checked, per group of files: (files done, [(document, fingerprint, extra)]), in
     input order. ``extra(doc)`` runs beside the checks for each valid order (in the worker, when there are
-    workers); documents come back without their data, so ``extra`` returns whatever the caller needs of it."""
-    if usable(sources):
-        yield from _parallel(sources, validator, extra)
+    workers); documents come back without their data, so ``extra`` returns whatever the caller needs of it.
+
+    ``sources`` may be a directory still being walked: the workers start on the first files meanwhile."""
+    pending = iter(sources)
+    head = list(islice(pending, MIN_FILES))
+    stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)  # read here, in order
+    if len(head) == MIN_FILES and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
+        yield from _parallel(chain(head, pending), validator, extra)
         return
-    for source in sources:  # one document at a time: a million-line stream stays small in memory
+    for source in chain(head, pending):  # one document at a time: a million-line stream stays small in memory
         for doc in load_source(source, stdin):
             yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
         yield 1, []
@@ -73,23 +72,33 @@ def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
 
 
 def _parallel(
-    sources: Sequence[Source], validator: Any, extra: Callable[[Document], Any] | None
+    sources: Iterable[Source], validator: Any, extra: Callable[[Document], Any] | None
 ) -> Iterator[tuple[int, list[Checked]]]:
+    """Workers are forked first: they load the schema validator while this process walks the directories,
+    and take each group of files as soon as it is listed."""
     global _validator, _extra
     _validator, _extra = validator, extra
-    size = max(CHUNK, -(-len(sources) // MAX_TASKS))
-    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    chunks: list[list[Source]] = []
+
+    def tasks() -> Iterator[list[Source]]:
+        while chunk := list(islice(sources, CHUNK)):
+            if any(s.path is None for s in chunk):
+                raise ValueError("standard input cannot be read by a worker")  # callers list stdin apart
+            chunks.append(chunk)
+            yield chunk
+
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
     enabled = gc.isenabled()
     gc.disable()  # nor does the parent collect while thousands of results pass through it
     try:
-        from acorders.pool import (
-            ForkPool,  # only here: pickle and friends cost a one-file run ~3 ms
-        )
+        # imported only here: pickle and friends would cost a one-file run ~3 ms
+        from acorders.pool import ForkPool
 
-        with ForkPool(min(os.cpu_count() or 2, len(chunks)), chunks, _check) as pool:
-            for index, results in enumerate(pool.results()):
-                yield len(chunks[index]), [_unpack(chunks[index], p) for p in results]
+        with ForkPool(os.cpu_count() or 2, _check) as pool:
+            for index, results in enumerate(pool.map(tasks())):
+                chunk = chunks[index]
+                chunks[index] = []  # done with: a long walk does not keep every path twice
+                yield len(chunk), [_unpack(chunk, p) for p in results]
     finally:
         if enabled:
             gc.enable()

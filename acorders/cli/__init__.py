@@ -132,7 +132,10 @@ def validate(
     settings = load_settings(env.environ, connection=connection, profile=profile)
     for warning in settings.warnings:
         env.log(f"warning: {warning}")
-    sources = load.collect_sources(paths, format.value if format else None)
+    fmt = format.value if format else None
+    # Off a terminal nothing needs the count first (a progress bar does): checking starts during the walk.
+    listed_first = env.stderr_isatty or load.STDIN in paths
+    sources = load.collect_sources(paths, fmt) if listed_first else load.iter_sources(paths, fmt)
     validator = core.Validator(core.ValidateOptions(strict=strict, connection=settings.connection))
     reporter = build_reporter(output.value if hasattr(output, "value") else str(output), env, quiet=quiet)
     summary = core.run(sources, validator, reporter, env.stdin)
