@@ -61,32 +61,38 @@ def _field_pass(
                         break
                 else:
                     continue  # nothing to report: the common case
-            _object_findings(out, prefix if key is None else _join(prefix, f"{key}[{i}]"), fields[kind], item)
+            _object_findings(out, prefix if key is None else _join(prefix, f"{key}[{i}]"), fields[kind], integers, item)
     return out
 
 
 _OBJECTS = ((None, "order"), ("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount"))
-_SHAPES: dict[int, dict[str, tuple[frozenset[str], tuple[str, ...]]]] = {}
+Shapes = dict[str, tuple[frozenset[str], tuple[str, ...]]]
+_SHAPES: list[tuple[Mapping[str, Mapping[str, str]], Shapes]] = []  # the last field table seen, and its shapes
 
 
-def _shapes(fields: Mapping[str, Mapping[str, str]]) -> dict[str, tuple[frozenset[str], tuple[str, ...]]]:
-    """For each object kind: its field names, and those holding integers (cents, counts, ids)."""
-    shapes = _SHAPES.get(id(fields))
-    if shapes is None:
-        shapes = _SHAPES[id(fields)] = {
-            kind: (frozenset(known), tuple(n for n, ref in known.items() if ref in INTEGER_REFS))
-            for kind, known in fields.items()
-        }
+def _shapes(fields: Mapping[str, Mapping[str, str]]) -> Shapes:
+    """For each object kind: its field names, and those holding integers (cents, counts, ids). Worked out
+    once per field table (a run has one), not once per cart."""
+    if _SHAPES and _SHAPES[0][0] is fields:
+        return _SHAPES[0][1]
+    shapes = {
+        kind: (frozenset(known), tuple(n for n, ref in known.items() if ref in INTEGER_REFS))
+        for kind, known in fields.items()
+    }
+    _SHAPES[:] = [(fields, shapes)]
     return shapes
 
 
-def _object_findings(out: list[Finding], path: str, known: Mapping[str, str], obj: Mapping[str, Any]) -> None:
+def _object_findings(
+    out: list[Finding], path: str, known: Mapping[str, str], integers: tuple[str, ...], obj: Mapping[str, Any]
+) -> None:
     for name in [n for n in obj if n not in known]:  # in the document's order
         nearest = nearest_field(name, known)
         hint = f"; did you mean {nearest!r}?" if nearest else " (the API ignores it)"
         out.append(_warn(path, name, f"unknown field {name!r}{hint}"))
-    for name, value in obj.items():
-        if value.__class__ is float and known.get(name) in INTEGER_REFS and value.is_integer():
+    for name in integers:
+        value = obj.get(name)
+        if value.__class__ is float and value.is_integer():
             out.append(Finding(_join(path, name), f"amounts are integer cents: write {int(value)}, not the decimal {value}"))
 
 

@@ -328,18 +328,16 @@ def _ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Document]:
             continue
         any_line = True
         value = _fast_object(raw)
-        if value is not _SLOW:
-            yield Document(Origin(name, lineno), value, text_hash=hash(raw))
-            continue
-        try:
-            text = _decode(raw, lineno - 1)
-            value, end = _json_value(text, _skip_ws(text, 0))
-            if text[end:].strip(_WS):
-                raise _LoadError("not valid JSON: extra data after the object (one object per line)")
-        except _LoadError as exc:
-            message = exc.message.replace("(line 1, column", "(column")
-            yield _failed(name, message, lineno)
-            continue
+        if value is _SLOW:
+            try:
+                text = _decode(raw, lineno - 1)
+                value, end = _json_value(text, _skip_ws(text, 0))
+                if text[end:].strip(_WS):
+                    raise _LoadError("not valid JSON: extra data after the object (one object per line)")
+            except _LoadError as exc:
+                message = exc.message.replace("(line 1, column", "(column")
+                yield _failed(name, message, lineno)
+                continue
         yield Document(Origin(name, lineno), value, text_hash=hash(raw))
     if not any_line:
         yield _failed(name, "empty file: no documents")
