@@ -1,3 +1,3 @@
-from acorders.cli import main
+from acorders.launch import main
 
 main()

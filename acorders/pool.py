@@ -15,7 +15,7 @@ import signal
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from typing import Any
+from typing import Any, NoReturn
 
 _HEADER = struct.Struct("<iI")  # task number (-1: the worker failed), payload length
 
@@ -29,35 +29,34 @@ class ForkPool:
     one task at a time, so no pipe is ever written while its reader waits on the writer: no deadlock,
     whatever the size of a task or a result."""
 
-    def __init__(self, processes: int, work: Callable[[Any], Any]) -> None:
-        self.pids: list[int] = []
-        self.tasks: list[int] = []  # the parent's end of each worker's task pipe
-        self.results: list[int] = []  # ... and of its result pipe
-        for _ in range(processes):
-            task_r, task_w = os.pipe()
-            result_r, result_w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child; measured through the parent's results
-                for fd in (task_w, result_r, *self.tasks, *self.results):  # the other workers' pipes: their EOF
-                    os.close(fd)
-                _serve(task_r, result_w, work)
-            os.close(task_r)
-            os.close(result_w)
-            self.pids.append(pid)
-            self.tasks.append(task_w)
-            self.results.append(result_r)
+    def __init__(self, processes: int, work: Callable[[Any], Any], warm: Callable[[], Any] | None = None) -> None:
+        """``warm()``: what every worker needs before its first task (imports, a compiled schema). The
+        first worker runs it, then forks the others from itself: they start warm, and the set-up costs
+        one core once rather than every core at once, while the caller goes on with its own work."""
+        ends = [(os.pipe(), os.pipe()) for _ in range(processes)]
+        self.tasks = [task_w for (_, task_w), _ in ends]  # the parent's end of each worker's task pipe
+        self.results = [result_r for _, (result_r, _) in ends]  # ... and of its result pipe
+        workers = [(task_r, result_w) for (task_r, _), (_, result_w) in ends]
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; measured through the parent's results
+            _close(*self.tasks, *self.results)
+            _worker(workers[0], workers[1:], work, warm)
+        _close(*(fd for pair in workers for fd in pair))
+        self.pids = [pid]  # the first worker; it reaps the others
 
     def __enter__(self) -> ForkPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for fd in (*self.tasks, *self.results):  # end of tasks: idle workers exit
-            with suppress(OSError):
-                os.close(fd)
+        self.close(stop=exc[0] is not None)  # interrupted or failed: the rest of the work is moot
+
+    def close(self, stop: bool = False) -> None:
+        """End of tasks: idle workers exit, and every one is waited for. ``stop`` ends them at once."""
+        _close(*self.tasks, *self.results)
         for pid in self.pids:
             try:
-                if exc[0] is not None:
-                    os.kill(pid, signal.SIGTERM)  # interrupted or failed: the rest of the work is moot
+                if stop:
+                    os.kill(pid, signal.SIGTERM)
                 os.waitpid(pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
@@ -70,7 +69,7 @@ class ForkPool:
         source = iter(tasks)
         sent = following = 0
         exhausted = False
-        idle = list(range(len(self.pids)))
+        idle = list(range(len(self.tasks)))
         working: dict[int, int] = {}  # result fd -> the task its worker has
         worker_of = {fd: i for i, fd in enumerate(self.results)}
         buffers = {fd: bytearray() for fd in self.results}
@@ -124,12 +123,29 @@ class ForkPool:
             selector.close()
 
 
-def _serve(tasks: int, results: int, work: Callable[[Any], Any]) -> None:
-    """The worker's whole life: never returns into the parent's code, never flushes the parent's buffers."""
+def _worker(
+    mine: tuple[int, int], others: list[tuple[int, int]], work: Callable[[Any], Any], warm: Callable[[], Any] | None
+) -> NoReturn:
+    """A worker's whole life: warm up, fork the ``others`` (each keeps only its own pipes), serve tasks,
+    reap. Never returns into the parent's code, never flushes the parent's buffers."""
     status = 0
+    children: list[int] = []
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it; the workers just stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
+        if warm is not None:
+            warm()
+        if others:
+            signal.signal(signal.SIGTERM, lambda *_: _stop(children))  # the parent stops the pool through us
+        for theirs in others:
+            pid = os.fork()
+            if pid == 0:
+                _close(*mine, *(fd for pair in others if pair is not theirs for fd in pair))
+                _worker(theirs, [], work, None)
+            children.append(pid)
+        _close(*(fd for pair in others for fd in pair))
+        tasks, results = mine
         while header := _read_exactly(tasks, _HEADER.size):
             index, length = _HEADER.unpack(header)
             task = pickle.loads(_read_exactly(tasks, length))
@@ -137,9 +153,28 @@ def _serve(tasks: int, results: int, work: Callable[[Any], Any]) -> None:
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
         status = 1
         with suppress(Exception):  # the parent may be gone or have stopped reading: nothing left to tell
-            _send(results, -1, pickle.dumps(f"{type(exc).__name__}: {exc}"))
+            _send(mine[1], -1, pickle.dumps(f"{type(exc).__name__}: {exc}"))
     finally:
+        for pid in children:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
         os._exit(status)
+
+
+def _stop(children: list[int]) -> NoReturn:
+    for pid in children:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid in children:
+        with suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    os._exit(1)
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with suppress(OSError):
+            os.close(fd)
 
 
 def _read_exactly(fd: int, size: int) -> bytes:

@@ -74,6 +74,11 @@ class Validator:
         # one clock reading per run, in UTC: comparing with the local zone costs 10x more, for every cart
         self._now = (self.options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
+    @property
+    def worker_options(self) -> ValidateOptions:
+        """The options a worker process needs to check as this validator does, this run's clock included."""
+        return self.options._replace(now=self._now)
+
     @cached_property
     def _rs(self) -> Any:
         """Compiled where first used: in each worker process for a big batch, while the parent still walks

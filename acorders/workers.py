@@ -20,8 +20,9 @@ from acorders.models import Document, Finding, Origin, Severity
 CHUNK = 200  # files per task: big enough to amortise the pickling, small enough to balance the cores
 MIN_FILES = 2 * CHUNK
 
-_validator: Any = None  # set in the parent before the fork, inherited by the workers
-_extra: Callable[[Document], Any] | None = None
+_extra: Callable[[Document], Any] | None = None  # set in the parent before the fork, inherited by the workers
+_validators: dict[Any, Any] = {}  # in a worker: options -> Validator
+_spare: Any = None  # a ForkPool started ahead by start_spare, not yet taken
 
 Checked = tuple[Document, "Fingerprint | None", Any]
 Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
@@ -39,7 +40,7 @@ def check_sources(
     head = list(islice(pending, MIN_FILES))
     stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)  # read here, in order
     if len(head) == MIN_FILES and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
-        yield from _parallel(chain(head, pending), validator, extra)
+        yield from _parallel(chain(head, pending), validator.worker_options, extra)
         return
     for source in chain(head, pending):  # one document at a time: a million-line stream stays small in memory
         for doc in load_source(source, stdin):
@@ -51,13 +52,47 @@ def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:
     return extra(doc) if extra is not None and doc.valid and doc.order is not None else None
 
 
-def _check(chunk: Sequence[Source]) -> list[Packed]:
-    """Plain tuples travel back, the file as its index in the chunk: pickling dataclasses and paths costs
-    more than checking the document."""
+def start_spare() -> None:
+    """Fork the workers now, for a batch the caller expects to be big: they import jsonschema-rs and
+    compile the schema (~25 ms each) while this process goes on with its own start-up (the CLI framework
+    alone takes ~50 ms of one core while the others idle). The batch takes them; stop_spare ends them
+    if none comes."""
+    global _spare
+    if _spare is None and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
+        from acorders.pool import ForkPool
+
+        _spare = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
+
+
+def stop_spare() -> None:
+    """End and reap spare workers that no batch took."""
+    global _spare
+    if _spare is not None:
+        _spare.close(stop=True)
+        _spare = None
+
+
+def _warm() -> None:
+    from acorders import schema
+
+    schema.field_kinds()
+    schema.compiled_closed()  # the one every document meets; the other is compiled only for invalid ones
+
+
+def _check(task: tuple[Any, Sequence[tuple[str, str, str]]]) -> list[Packed]:
+    """A task is (validator options, files). Plain tuples travel both ways, and each file comes back as
+    its index in the chunk: pickling NamedTuples and dataclasses costs ten times as much, and more than
+    checking the document."""
+    options, chunk = task
+    validator = _validators.get(options)
+    if validator is None:
+        from acorders.validate import Validator
+
+        validator = _validators[options] = Validator(options)
     out: list[Packed] = []
-    check, extra = _validator.check_alone, _extra
-    for index, source in enumerate(chunk):
-        for doc in load_source(source):
+    check, extra = validator.check_alone, _extra
+    for index, (name, path, fmt) in enumerate(chunk):
+        for doc in load_source(Source(name, path, fmt)):
             fp = check(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
             packed_fp = None if fp is None else tuple(fp)  # a NamedTuple pickles by class name: slower
@@ -72,20 +107,19 @@ def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
 
 
 def _parallel(
-    sources: Iterable[Source], validator: Any, extra: Callable[[Document], Any] | None
+    sources: Iterable[Source], options: Any, extra: Callable[[Document], Any] | None
 ) -> Iterator[tuple[int, list[Checked]]]:
-    """Workers are forked first: they load the schema validator while this process walks the directories,
-    and take each group of files as soon as it is listed."""
-    global _validator, _extra
-    _validator, _extra = validator, extra
+    """Workers are forked first (or were, by start_spare): they load the schema validator while this
+    process walks the directories, and take each group of files as soon as it is listed."""
+    global _extra, _spare
     chunks: list[list[Source]] = []
 
-    def tasks() -> Iterator[list[Source]]:
+    def tasks() -> Iterator[tuple[Any, list[tuple[str, str | None, str | None]]]]:
         while chunk := list(islice(sources, CHUNK)):
             if any(s.path is None for s in chunk):
                 raise ValueError("standard input cannot be read by a worker")  # callers list stdin apart
             chunks.append(chunk)
-            yield chunk
+            yield options, [tuple(s) for s in chunk]
 
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
     enabled = gc.isenabled()
@@ -94,7 +128,11 @@ def _parallel(
         # imported only here: pickle and friends would cost a one-file run ~3 ms
         from acorders.pool import ForkPool
 
-        with ForkPool(os.cpu_count() or 2, _check) as pool:
+        pool, _spare = (_spare, None) if _spare is not None and extra is None else (None, _spare)
+        if pool is None:  # forked now, so that they inherit ``extra``
+            _extra = extra
+            pool = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
+        with pool:
             for index, results in enumerate(pool.map(tasks())):
                 chunk = chunks[index]
                 chunks[index] = []  # done with: a long walk does not keep every path twice

@@ -477,3 +477,26 @@ def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["documents"] == 8
+
+
+def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: Path, cart_order: dict[str, Any]) -> None:
+    """`acorders validate DIR` as cron runs it: the workers start before the CLI is loaded, and the
+    report is the one the CLI gives in-process, problems and order included."""
+    import subprocess
+    import sys
+
+    from acorders.workers import MIN_FILES
+
+    for i in range(MIN_FILES + 20):
+        order = {**cart_order, "externalcheckoutid": f"co-{i}"}
+        if i % 97 == 3:
+            order["currency"] = "US"
+        (tmp_path / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": order}), encoding="utf-8")
+    env = {**os.environ, "ACORDERS_CONFIG": str(tmp_path / "none.toml")}
+    env.pop("ACTIVECAMPAIGN_CONNECTION_ID", None)
+    done = subprocess.run([sys.executable, "-m", "acorders", "validate", str(tmp_path), "-o", "json"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    code, out, _ = run_cli(["validate", str(tmp_path), "-o", "json"])
+    assert (done.returncode, code) == (1, 1), done.stderr
+    assert json.loads(done.stdout) == json.loads(out)
+    assert json.loads(out)["summary"]["invalid"] == len([i for i in range(MIN_FILES + 20) if i % 97 == 3])

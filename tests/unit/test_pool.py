@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +16,8 @@ from acorders.pool import ForkPool, WorkerError
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks")
 
 
-def run(tasks: Any, work: Any, processes: int = 2) -> list[Any]:
-    with ForkPool(processes, work) as pool:
+def run(tasks: Any, work: Any, processes: int = 2, warm: Any = None) -> list[Any]:
+    with ForkPool(processes, work, warm) as pool:
         out = list(pool.map(tasks))
     for pid in pool.pids:  # every child was waited for
         with pytest.raises(ChildProcessError):
@@ -89,3 +90,53 @@ def test_a_worker_that_vanishes_is_an_error_not_a_hang() -> None:
 
     with pytest.raises(WorkerError, match="stopped before"):
         run(list(range(10)), work)
+
+
+_warmed: list[int] = []
+
+
+def _warm_up() -> None:
+    _warmed.append(os.getpid())
+
+
+def test_warm_up_runs_once_and_every_worker_starts_warm() -> None:
+    """The first worker warms up, then forks the others from itself: they inherit what it set up."""
+    _warmed.clear()
+
+    def work(n: int) -> tuple[int, list[int], int]:
+        sum(range(50_000))  # long enough that more than one worker takes tasks
+        return n, list(_warmed), os.getpid()
+
+    out = run(list(range(40)), work, processes=3, warm=_warm_up)
+    assert [n for n, _, _ in out] == list(range(40))
+    assert _warmed == []  # not in the parent
+    warmed_in = {tuple(w) for _, w, _ in out}
+    assert len(warmed_in) == 1 and len(next(iter(warmed_in))) == 1  # once, in one process, seen by all
+    assert len({pid for _, _, pid in out}) > 1
+
+
+def test_a_failing_warm_up_is_an_error_with_its_reason() -> None:
+    def warm() -> None:
+        raise ImportError("no schema here")
+
+    with pytest.raises(WorkerError, match="ImportError: no schema here"):
+        with ForkPool(2, lambda n: n, warm) as pool:
+            list(pool.map(range(5)))
+
+
+def test_stop_ends_every_worker_at_once() -> None:
+    """Stopping (an interrupted run, an unused spare) does not wait for the work in hand to finish."""
+    def work(n: int) -> int:
+        if n >= 2:
+            time.sleep(60)
+        return os.getpid()
+
+    pool = ForkPool(2, work, _warm_up)
+    results = pool.map(range(4))
+    pids = {next(results), next(results)}
+    started = time.monotonic()
+    pool.close(stop=True)
+    assert time.monotonic() - started < 10
+    for pid in pids:  # the first worker and the one it forked: both gone, neither left a zombie
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

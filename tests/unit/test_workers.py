@@ -1,0 +1,153 @@
+"""acorders.workers and acorders.launch: a batch checked on every core reports exactly what one process
+reports, in the same order; workers started ahead (the spare) are used by a big batch and stopped when
+no batch takes them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acorders import launch, load, workers
+from acorders import validate as core
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="the pool forks")
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+class Collect:
+    """A reporter that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self.advanced = 0
+
+    def start(self, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        self.advanced += n
+
+    def item(self, doc: Any) -> None:
+        self.rows.append((str(doc.origin), [(f.path, f.message, f.severity.value) for f in doc.findings]))
+
+    def finish(self, summary: Any) -> None:
+        self.summary = summary.as_dict()
+
+
+@pytest.fixture
+def batch(tmp_path: Path, cart_order: dict[str, Any]) -> Path:
+    """More files than MIN_FILES, in nested folders, with every kind of finding somewhere in them."""
+    root = tmp_path / "outbox"
+    for i in range(workers.MIN_FILES + 37):
+        order = copy.deepcopy(cart_order)
+        order["externalcheckoutid"] = f"co-{i}"
+        if i % 50 == 7:
+            order["currency"] = "XYZ"  # an error
+        if i % 60 == 11:
+            order["abandoned_date"] = order["abandonedDate"]  # an unknown field: a warning
+        if i % 70 == 13:
+            order["totalPrice"] = 1  # the total does not add up
+        if i == 100:
+            del order["connectionid"]  # the --connection default fills it in, in every worker
+        if i == 101:
+            order["abandonedDate"] = "2026-11-27T15:00:00Z"  # in the future of the run's clock, NOW
+        if i == 300:
+            order["externalcheckoutid"] = "co-5"  # the same cart as file 5, with other content
+            order["email"] = "other@example.com"
+        folder = root / f"d{i // 150}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": order}, indent=2), encoding="utf-8")
+    (root / "d0" / "broken.json").write_text('{"ecomOrder": {', encoding="utf-8")
+    (root / "d1" / "three.ndjson").write_text(
+        "".join(json.dumps({**cart_order, "externalcheckoutid": f"nd-{n}"}) + "\n" for n in range(3)), encoding="utf-8"
+    )
+    (root / "d2" / "cart.yaml").write_text("ecomOrder:\n  email: a@example.com\n", encoding="utf-8")
+    return root
+
+
+def check(root: Path) -> Collect:
+    reporter = Collect()
+    validator = core.Validator(core.ValidateOptions(connection="1", now=NOW))
+    core.run(load.iter_sources([str(root)]), validator, reporter)
+    return reporter
+
+
+def test_every_core_reports_what_one_process_reports(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parallel = check(batch)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    alone = check(batch)
+    assert parallel.rows == alone.rows
+    assert parallel.summary == alone.summary and parallel.advanced == alone.advanced == alone.summary["files"]
+    found = {m for _, findings in alone.rows for _, m, _ in findings}
+    assert any("XYZ" in m for m in found) and any("abandoned_date" in m for m in found)
+    assert any("co-5" in m and "different content" in m for m in found)  # the duplicate, across workers' chunks
+    assert any("not valid JSON" in m for m in found)
+    assert any("in the future" in m for m in found) and not any("connectionid" in m for m in found)
+    assert alone.summary["documents"] == workers.MIN_FILES + 37 + 1 + 3 + 1
+
+
+def test_a_big_batch_takes_the_spare_workers(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from acorders import pool
+
+    workers.start_spare()
+    spare = workers._spare
+    assert spare is not None
+
+    def no_new_pool(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the batch forked workers of its own")
+
+    monkeypatch.setattr(pool, "ForkPool", no_new_pool)
+    try:
+        result = check(batch)
+    finally:
+        workers.stop_spare()
+    assert workers._spare is None
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert result.rows == check(batch).rows
+    for pid in spare.pids:  # taken, used and reaped by the batch
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_unused_spare_workers_are_stopped_and_reaped(tmp_path: Path) -> None:
+    workers.start_spare()
+    spare = workers._spare
+    assert spare is not None
+    workers.stop_spare()
+    assert workers._spare is None
+    for pid in spare.pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    workers.stop_spare()  # nothing left: a no-op
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["validate", "{dir}"], True),
+        (["--debug", "validate", "-o", "json", "{dir}"], True),
+        (["validate", "{file}"], False),  # one file: one process is faster than forking
+        (["validate", "{dir}", "-"], False),  # stdin is read in order by the parent
+        (["validate", "--help", "{dir}"], False),
+        (["push", "{dir}"], False),  # push forks its own, after reading the ledger
+        (["validate"], False),
+        ([], False),
+    ],
+)
+def test_which_commands_start_workers_ahead(tmp_path: Path, args: list[str], expected: bool) -> None:
+    (tmp_path / "f.json").write_text("{}", encoding="utf-8")
+    filled = [a.format(dir=tmp_path, file=tmp_path / "f.json") for a in args]
+    assert launch.big_validate(filled) is expected
+
+
+def test_many_files_start_workers_ahead_without_a_directory(tmp_path: Path) -> None:
+    files = [str(tmp_path / f"c{i}.json") for i in range(workers.MIN_FILES)]
+    assert launch.big_validate(["validate", *files])
+    assert not launch.big_validate(["validate", *files[1:]])
