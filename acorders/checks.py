@@ -245,27 +245,35 @@ class BatchIds:
     may still hold the same content (key order, spacing): then ``recheck`` compares the canonical content
     of both, which is rare and so may re-read the files."""
 
+    SMALL = 1 << 15  # ids kept in a dict (~6 MB at most) before they move to the arrays
+
     def __init__(self, recheck: Callable[[Origin, Origin], bool] | None = None) -> None:
-        self._table = _IdTable()
+        self._small: dict[int, tuple[int, bool, Origin]] | None = {}  # id hash -> (content, exact, origin)
+        self._table = _IdTable()  # past SMALL ids: the origin packed with the source's index
         self._sources: list[str] = []
         self._source_index: dict[str, int] = {}
         self._recheck = recheck
 
     def check(self, fp: Fingerprint, origin: Origin) -> list[Finding]:
-        index = self._source_index.get(origin.source)
-        if index is None:
-            index = self._source_index[origin.source] = len(self._sources)
-            self._sources.append(origin.source)
-        meta = (index << 33) | ((origin.line or 0) << 1) | int(fp.exact)
-        first = self._table.setdefault(fp.key, fp.content, meta)
-        if first is None:
-            return []
-        content, first_meta = first
-        exact = bool(first_meta & 1)
+        small = self._small
+        if small is not None:  # the parent does this for every document of a batch: kept lean
+            first = small.get(fp.key)
+            if first is None:
+                small[fp.key] = (fp.content, fp.exact, origin)
+                if len(small) > self.SMALL:
+                    self._spill(small)
+                return []
+            content, exact, first_origin = first
+        else:
+            stored = self._table.setdefault(fp.key, fp.content, self._pack(origin, fp.exact))
+            if stored is None:
+                return []
+            content, meta = stored
+            exact = bool(meta & 1)
+            line = (meta >> 1) & 0xFFFFFFFF
+            first_origin = Origin(self._sources[meta >> 33], line or None)
         if content == fp.content and exact == fp.exact:
             return []
-        line = (first_meta >> 1) & 0xFFFFFFFF
-        first_origin = Origin(self._sources[first_meta >> 33], line or None)
         if not (exact and fp.exact) and self._recheck is not None and self._recheck(first_origin, origin):
             return []
         return [
@@ -276,6 +284,19 @@ class BatchIds:
                 Severity.WARNING,
             )
         ]
+
+    def _pack(self, origin: Origin, exact: bool) -> int:
+        index = self._source_index.get(origin.source)
+        if index is None:
+            index = self._source_index[origin.source] = len(self._sources)
+            self._sources.append(origin.source)
+        return (index << 33) | ((origin.line or 0) << 1) | int(exact)
+
+    def _spill(self, small: dict[int, tuple[int, bool, Origin]]) -> None:
+        self._small = None
+        self._table.reserve(len(small))
+        for key, (content, exact, origin) in small.items():
+            self._table.setdefault(key, content, self._pack(origin, exact))
 
 
 def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -288,32 +309,17 @@ def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 class _IdTable:
-    """id hash -> (content hash, packed origin). Up to SMALL ids a dict (fast: the parent does this for
-    every document of a batch); past it, an open-addressing hash table in three int64 arrays, because a
-    dict of a million tuples costs ~200 bytes an entry and this 48 at the worst load factor."""
-
-    SMALL = 1 << 15  # ~6 MB of dict at most
+    """id hash -> (content hash, packed origin): an open-addressing hash table in three int64 arrays,
+    because a dict of a million tuples costs ~200 bytes an entry and this 48 at the worst load factor."""
 
     def __init__(self) -> None:
-        self._small: dict[int, tuple[int, int]] | None = {}
         self._size = 0
+        self._mask = 0  # no arrays until ids are reserved
 
-    def setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
-        """Store (content, meta) under key unless present; return what was there, or None."""
-        key = key or 1  # 0 marks an empty slot in the arrays
-        small = self._small
-        if small is None:
-            return self._array_setdefault(key, content, meta)
-        found = small.get(key)
-        if found is not None:
-            return found
-        small[key] = (content, meta)
-        if len(small) > self.SMALL:
-            self._small = None
-            self._alloc(1 << (len(small) * 4).bit_length())
-            for k, (c, m) in small.items():
-                self._array_setdefault(k, c, m)
-        return None
+    def reserve(self, ids: int) -> None:
+        """Room for ``ids`` ids; called before the first setdefault."""
+        if ids * 2 > self._mask:
+            self._alloc(1 << (ids * 4).bit_length())
 
     def _alloc(self, capacity: int) -> None:
         self._mask = capacity - 1
@@ -321,8 +327,9 @@ class _IdTable:
         self._contents = array("q", bytes(8 * capacity))
         self._metas = array("q", bytes(8 * capacity))
 
-    def _array_setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
-        key = _int64(key) or 1
+    def setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
+        """Store (content, meta) under key unless present; return what was there, or None."""
+        key = _int64(key) or 1  # 0 marks an empty slot
         keys = self._keys
         slot = key & self._mask
         while True:
@@ -346,7 +353,7 @@ class _IdTable:
         self._alloc((self._mask + 1) * 2)
         for key, content, meta in old:
             if key:
-                self._array_setdefault(key, content, meta)
+                self.setdefault(key, content, meta)
 
 
 def _int64(value: int) -> int:

@@ -102,7 +102,23 @@ def iter_documents(sources: Iterable[Source], stdin: IO[bytes] | None = None) ->
         yield from load_source(source, stdin)
 
 
-def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterator[Document]:
+def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterable[Document]:
+    """Every document of one source, in order. Never raises for bad input. A JSON file holding one object
+    (the usual cart) comes back as a one-document tuple, without a generator: a batch loads thousands."""
+    if source.format != "json" or source.path is None:
+        return _load(source, stdin)
+    try:
+        data = _read_file(source.path)
+    except (_LoadError, OSError) as exc:
+        return (_unreadable(source.name, exc),)
+    value = _fast_object(data)
+    if value is _SLOW:
+        return _load(source, stdin, data)
+    return (Document(Origin(source.name, 1), value, [], hash(data)),)
+
+
+def _load(source: Source, stdin: IO[bytes] | None, data: bytes | None = None) -> Iterator[Document]:
+    """``data``: the file's bytes, already read and found not to be the simple case."""
     try:
         if source.path is None:
             if stdin is None:
@@ -113,12 +129,18 @@ def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterator[Docu
         elif source.format == "ndjson":
             with open(source.path, "rb") as fh:
                 yield from _ndjson(source.name, fh)
+        elif data is not None:
+            yield from _parse_whole(source.name, data, "json", simple=False)
         else:
             yield from _parse_whole(source.name, _read_file(source.path), source.format or "json")
-    except _LoadError as exc:
-        yield _failed(source.name, exc.message, exc.line)
-    except OSError as exc:
-        yield _failed(source.name, f"cannot read: {exc.strerror or exc}")
+    except (_LoadError, OSError) as exc:
+        yield _unreadable(source.name, exc)
+
+
+def _unreadable(name: str, exc: _LoadError | OSError) -> Document:
+    if isinstance(exc, _LoadError):
+        return _failed(name, exc.message, exc.line)
+    return _failed(name, f"cannot read: {exc.strerror or exc}")
 
 
 def _failed(name: str, message: str, line: int | None = None) -> Document:
@@ -127,17 +149,20 @@ def _failed(name: str, message: str, line: int | None = None) -> Document:
 
 def _read_file(path: str) -> bytes:
     """The whole file, refused past MAX_FILE_BYTES. os.open/os.read: a buffered file object costs more than
-    reading a small cart, and a batch reads thousands. Reads until end of file, so pipes (``<(...)``) work."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    reading a small cart, and a batch reads thousands. Reads until end of file (pipes such as ``<(...)``
+    work), and asks the size only of a file that turns out big: a stat costs more than a read that
+    finds the end."""
+    fd = os.open(path, _READ_FLAGS)
     try:
-        size = os.fstat(fd).st_size
-        if size > MAX_FILE_BYTES:
-            _too_big(size)
-        data = os.read(fd, size + 1 if size else 1 << 16)
-        if len(data) <= size:  # a regular file read whole: the usual case
+        data = os.read(fd, _FIRST_READ)
+        more = os.read(fd, 1) if data else b""
+        if not more and len(data) <= MAX_FILE_BYTES:  # read whole: the usual case
             return data
-        parts = [data]
-        total = len(data)
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:  # refused before it is read
+            _too_big(size)
+        parts = [data, more]
+        total = len(data) + 1
         while chunk := os.read(fd, 1 << 20):
             parts.append(chunk)
             total += len(chunk)
@@ -146,6 +171,10 @@ def _read_file(path: str) -> bytes:
         return b"".join(parts)
     finally:
         os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_FIRST_READ = 1 << 16  # a cart is a few KB
 
 
 def _too_big(size: int) -> None:
@@ -163,8 +192,9 @@ def _decode(data: bytes, line_offset: int = 0) -> str:
         raise _LoadError(f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at line {line}", line) from None
 
 
-def _parse_whole(name: str, data: bytes, fmt: str) -> Iterator[Document]:
-    if fmt == "json":
+def _parse_whole(name: str, data: bytes, fmt: str, simple: bool = True) -> Iterator[Document]:
+    """``simple=False``: the caller already knows the data is not one plain JSON object."""
+    if fmt == "json" and simple:
         value = _fast_object(data)
         if value is not _SLOW:
             return iter([Document(Origin(name, 1), value, text_hash=hash(data))])

@@ -73,7 +73,7 @@ def stop_spare() -> None:
 
 
 def _warm() -> None:
-    from acorders import schema
+    from acorders import schema, validate  # noqa: F401 - imported here, not at the first task
 
     schema.field_kinds()
     schema.compiled_closed()  # the one every document meets; the other is compiled only for invalid ones

@@ -296,13 +296,13 @@ def test_batch_ids_directly() -> None:
 
 def test_batch_ids_past_the_dict_the_arrays_remember_every_id(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids move from the dict to the arrays at SMALL: ids from either side are still found, with their origin."""
-    monkeypatch.setattr(checks._IdTable, "SMALL", 8)
+    monkeypatch.setattr(checks.BatchIds, "SMALL", 8)
     ids = checks.BatchIds()
     fp = checks.fingerprint
     carts = [{"externalcheckoutid": f"c{i}", "connectionid": 1, "totalPrice": i} for i in range(300)]
     for i, cart in enumerate(carts):
         assert ids.check(fp(cart, ""), Origin(f"f{i % 3}.json", i + 1)) == []
-    assert ids._table._small is None
+    assert ids._small is None
     for i in (0, 5, 8, 9, 299):  # before, at and after the move
         assert ids.check(fp(dict(carts[i]), ""), Origin("again.json", 1)) == []
         [finding] = ids.check(fp(dict(carts[i], totalPrice=-1), ""), Origin("again.json", 2))
