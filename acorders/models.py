@@ -169,7 +169,7 @@ class PushSummary:
     stopped: str | None = None  # why the run stopped early (403, Ctrl-C), if it did
 
     def add(self, result: PushResult) -> None:
-        self.counts[result.action.value] += 1
+        self.counts[result.action._value_] += 1  # not .value: a property, and a rerun adds 10,000 results
 
     @property
     def sent(self) -> int:

@@ -295,7 +295,7 @@ class Prepared:
     send: list[Document]
 
 
-def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | None, stdin: Any = None,
+def prepare(sources: Iterable[Any], validator: Any, account: str, ledger: Ledger | None, stdin: Any = None,
             *, dry_run: bool = False) -> Prepared:
     """Load and validate (on every core for many files) and settle the unchanged carts against one
     snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
@@ -312,7 +312,7 @@ def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | N
         return ("send", doc.data)
 
     prepared = Prepared([], [], [])
-    held: list[tuple[Document, Any]] = []
+    held: list[tuple[Document, Any, Any]] = []
     keys: dict[int, int] = {}
     for _, results in workers.check_sources(sources, validator, stdin, classify):
         for doc, fingerprint, extra in results:
@@ -322,16 +322,16 @@ def prepare(sources: list[Any], validator: Any, account: str, ledger: Ledger | N
                 continue
             if fingerprint is not None:
                 keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
-            held.append((doc, (fingerprint, extra)))
-    for doc, (fingerprint, (kind, *rest)) in held:
+            held.append((doc, fingerprint, extra))
+    unchanged = prepared.unchanged.append
+    for doc, fingerprint, verdict in held:
         repeated = fingerprint is not None and keys[fingerprint.key] > 1
-        if kind == "unchanged" and not repeated:
-            ac_id, note, checkout, ext = rest  # the ids travel with the verdict: the data stayed in the worker
-            errors = [Finding(None, note)] if note else []
-            prepared.unchanged.append(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, id=ac_id, errors=errors))
+        if verdict[0] == "unchanged" and not repeated:
+            _, ac_id, note, checkout, ext = verdict  # the ids travel with the verdict: the data stayed in the worker
+            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, [Finding(None, note)] if note else []))
             continue
-        if kind == "send":
-            doc.data = rest[0]
+        if verdict[0] == "send":
+            doc.data = verdict[1]
         elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
             doc.data = validator.reload(doc.origin)
         prepared.send.append(doc)

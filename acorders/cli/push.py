@@ -89,7 +89,10 @@ def push(
     settings = load_settings(env.environ, url=url, api_key=api_key, connection=connection, profile=profile)
     for warning in settings.warnings:
         env.log(f"warning: {warning}")
-    sources = load.collect_sources(paths, format.value if format else None)
+    fmt = format.value if format else None
+    # listed first only where the list is needed: stdin is read in order, and moving files needs them all
+    listed_first = load.STDIN in paths or move_pushed is not None or move_failed is not None
+    sources = load.collect_sources(paths, fmt) if listed_first else load.iter_sources(paths, fmt)
     validator = checks.Validator(checks.ValidateOptions(strict=strict, connection=settings.connection))
     reporter = build_reporter(output.value if hasattr(output, "value") else str(output), env, quiet=quiet, key="results")
     options = core.PushOptions(workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed)
