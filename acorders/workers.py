@@ -39,7 +39,11 @@ def check_sources(
     pending = iter(sources)
     head = list(islice(pending, MIN_FILES))
     stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)  # read here, in order
-    if len(head) == MIN_FILES and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
+    big = len(head) == MIN_FILES
+    # workers started ahead are warm: a few files cost them less than loading the validator here would.
+    # Not an NDJSON file, though: its documents would come back all at once, not streamed.
+    warm = _spare is not None and extra is None and bool(head) and not any(s.format == "ndjson" for s in head)
+    if (big or warm) and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
         yield from _parallel(chain(head, pending), validator.worker_options, extra)
         return
     for source in chain(head, pending):  # one document at a time: a million-line stream stays small in memory
@@ -121,6 +125,7 @@ def _parallel(
             chunks.append(chunk)
             yield options, [tuple(s) for s in chunk]
 
+    frozen = gc.get_freeze_count()  # the CLI freezes what start-up made (acorders.cli.collect_from_here)
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
     enabled = gc.isenabled()
     gc.disable()  # nor does the parent collect while thousands of results pass through it
@@ -140,4 +145,5 @@ def _parallel(
     finally:
         if enabled:
             gc.enable()
-        gc.unfreeze()
+        if not frozen:  # unfreezing would also thaw what was frozen before, all of it
+            gc.unfreeze()

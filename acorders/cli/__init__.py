@@ -57,6 +57,7 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         env = environment()
+        collect_from_here()
         try:
             status = func(*args, **kwargs)
         except typer.Exit:
@@ -81,6 +82,17 @@ def handle_errors(func: F) -> F:
         raise typer.Exit(int(status or 0))
 
     return wrapper  # type: ignore[return-value]
+
+
+def collect_from_here() -> None:
+    """Turn the cyclic garbage collector back on if the entry point (acorders.launch) turned it off for
+    start-up. What start-up made is frozen first: it lives as long as the process, so no collection
+    needs to look at it again."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _silence_stdout() -> None:

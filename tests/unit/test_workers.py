@@ -151,3 +151,24 @@ def test_many_files_start_workers_ahead_without_a_directory(tmp_path: Path) -> N
     files = [str(tmp_path / f"c{i}.json") for i in range(workers.MIN_FILES)]
     assert launch.big_validate(["validate", *files])
     assert not launch.big_validate(["validate", *files[1:]])
+
+
+def test_a_small_batch_takes_warm_workers_but_not_for_ndjson(tmp_path: Path, cart_order: dict[str, Any],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started ahead, the workers are cheaper than loading the validator in this process, even for a few
+    files; an NDJSON file stays here, where its documents stream."""
+    for i in range(3):
+        (tmp_path / f"c{i}.json").write_text(json.dumps({**cart_order, "externalcheckoutid": f"c{i}"}), encoding="utf-8")
+    workers.start_spare()
+    try:
+        warm = check(tmp_path)
+        assert workers._spare is None  # taken
+        (tmp_path / "more.ndjson").write_text(json.dumps(cart_order) + "\n", encoding="utf-8")
+        workers.start_spare()
+        with_ndjson = check(tmp_path)
+        assert workers._spare is not None  # left alone
+    finally:
+        workers.stop_spare()
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert warm.rows == check(tmp_path).rows[:3] and with_ndjson.rows == check(tmp_path).rows
+    assert warm.summary["documents"] == 3
