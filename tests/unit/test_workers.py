@@ -172,3 +172,32 @@ def test_a_small_batch_takes_warm_workers_but_not_for_ndjson(tmp_path: Path, car
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert warm.rows == check(tmp_path).rows[:3] and with_ndjson.rows == check(tmp_path).rows
     assert warm.summary["documents"] == 3
+
+
+def test_start_up_runs_without_the_collector_and_commands_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry point loads the CLI with the cyclic collector off; a command turns it back on, after
+    freezing what start-up made, so that a long push still collects."""
+    import gc
+    import sys
+
+    import acorders.cli
+
+    seen: dict[str, Any] = {}
+
+    def command() -> None:
+        seen["loading"] = gc.isenabled()
+        acorders.cli.collect_from_here()  # what every command's wrapper does first
+        seen["running"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(acorders.cli, "main", command)
+    monkeypatch.setattr(sys, "argv", ["acorders", "--version"])
+    try:
+        launch.main()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert seen["loading"] is False and seen["running"] is True and seen["frozen"] > 0
+    before = gc.get_freeze_count()
+    acorders.cli.collect_from_here()  # already on (in-process use, these tests): nothing to do
+    assert gc.isenabled() and gc.get_freeze_count() == before
