@@ -83,7 +83,7 @@ def _warm() -> None:
     schema.compiled_closed()  # the one every document meets; the other is compiled only for invalid ones
 
 
-def _check(task: tuple[Any, Sequence[tuple[str, str, str]]]) -> list[Packed]:
+def _check(task: tuple[Any, Sequence[tuple[Any, ...]]]) -> list[Packed]:
     """A task is (validator options, files). Plain tuples travel both ways, and each file comes back as
     its index in the chunk: pickling NamedTuples and dataclasses costs ten times as much, and more than
     checking the document."""
@@ -118,7 +118,7 @@ def _parallel(
     global _extra, _spare
     chunks: list[list[Source]] = []
 
-    def tasks() -> Iterator[tuple[Any, list[tuple[str, str | None, str | None]]]]:
+    def tasks() -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
         while chunk := list(islice(sources, CHUNK)):
             if any(s.path is None for s in chunk):
                 raise ValueError("standard input cannot be read by a worker")  # callers list stdin apart

@@ -119,9 +119,8 @@ def test_a_failing_warm_up_is_an_error_with_its_reason() -> None:
     def warm() -> None:
         raise ImportError("no schema here")
 
-    with pytest.raises(WorkerError, match="ImportError: no schema here"):
-        with ForkPool(2, lambda n: n, warm) as pool:
-            list(pool.map(range(5)))
+    with pytest.raises(WorkerError, match="ImportError: no schema here"), ForkPool(2, lambda n: n, warm) as pool:
+        list(pool.map(range(5)))
 
 
 def test_stop_ends_every_worker_at_once() -> None:
