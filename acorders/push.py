@@ -10,10 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acorders import plan as planner
 from acorders.errors import (
@@ -28,6 +27,9 @@ from acorders.errors import (
 from acorders.ledger import DONE, PENDING, REJECTED, Ledger, content_hash
 from acorders.models import Action, Document, Finding, PushResult, PushSummary
 from acorders.resolve import CustomerResolver, customer_hints, is_duplicate
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of waiting out every cart
 
@@ -241,6 +243,8 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
 def send(pusher: Pusher, groups: list[list[Document]], workers: int,
          on_result: Callable[[PushResult], None]) -> None:
     """Run the groups on a thread pool; on Ctrl-C, let in-flight requests finish and skip the rest."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # a rerun with nothing to send never needs it
+
     pending: set[Future[list[PushResult]]] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="push") as pool:
         queue = list(reversed(groups))
