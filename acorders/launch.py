@@ -13,8 +13,6 @@ import gc
 import os
 import sys
 
-STDIN = "-"
-
 
 def main() -> None:
     # Start-up makes tens of thousands of objects that live as long as the process: collecting while
@@ -40,9 +38,12 @@ def big_validate(args: list[str]) -> bool:
     """``validate`` of a directory or of more files than one process checks faster alone; never for
     stdin or help, whose output must not wait on a fork."""
     words = [a for a in args if not a.startswith("-")]
-    if not words or words[0] != "validate" or STDIN in args or {"-h", "--help", "--version"} & set(args):
+    if not words or words[0] != "validate" or {"-h", "--help", "--version"} & set(args):
         return False
-    from acorders.workers import MIN_FILES  # validate needs the module anyway
+    from acorders.load import STDIN  # validate needs these modules anyway
+    from acorders.workers import MIN_FILES
 
+    if STDIN in args:
+        return False
     paths = words[1:]
     return len(paths) >= MIN_FILES or any(os.path.isdir(p) for p in paths)

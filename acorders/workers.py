@@ -77,6 +77,7 @@ def stop_spare() -> None:
 
 
 def _warm() -> None:
+    """What every worker needs before its first task; ForkPool runs it once, in the first worker."""
     from acorders import schema, validate  # noqa: F401 - imported here, not at the first task
 
     schema.field_kinds()
