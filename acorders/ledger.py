@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -41,6 +41,30 @@ CREATE TABLE IF NOT EXISTS customers (
     updated_at REAL NOT NULL, PRIMARY KEY (account, connection, email)
 );
 """
+
+
+_BUSY_S = 30.0  # how long a statement waits for another process's lock
+
+
+def _set_up(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")  # a committed intent survives power loss
+    db.executescript(_SCHEMA)
+
+
+def _when_unlocked(step: Callable[[], None], seconds: float = _BUSY_S, pause: float = 0.02) -> None:
+    """Two runs creating a fresh ledger at the same moment (cron jobs started together): SQLite answers
+    "database is locked" at once, without waiting, to one of them while the other switches the file to
+    WAL. A moment later the file is ready; only a lock held past ``seconds`` is an error."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
 
 
 def content_hash(order: Mapping[str, Any]) -> str:
@@ -88,10 +112,8 @@ class Ledger:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # a committed intent survives power loss
-            self._db.executescript(_SCHEMA)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
+            _when_unlocked(lambda: _set_up(self._db))
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"cannot open the ledger {path}: {exc}", hint="check --state-dir / ACORDERS_STATE_DIR and its permissions"

@@ -44,12 +44,17 @@ def check_sources(
     # Not an NDJSON file, though: its documents would come back all at once, not streamed.
     warm = _spare is not None and extra is None and bool(head) and not any(s.format == "ndjson" for s in head)
     if (big or warm) and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
-        yield from _parallel(chain(head, pending), validator.worker_options, extra)
+        yield from _parallel(chain(head, pending), validator, extra)
         return
-    for source in chain(head, pending):  # one document at a time: a million-line stream stays small in memory
-        for doc in load_source(source, stdin):
-            yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
-        yield 1, []
+    for source in chain(head, pending):
+        yield from _here(source, validator, stdin, extra)
+
+
+def _here(source: Source, validator: Any, stdin: Any, extra: Callable[[Document], Any] | None) -> Iterator[tuple[int, list[Checked]]]:
+    """One source checked in this process, one document at a time: a million-line stream stays small."""
+    for doc in load_source(source, stdin):
+        yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
+    yield 1, []
 
 
 def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:
@@ -84,11 +89,13 @@ def _warm() -> None:
     schema.compiled_closed()  # the one every document meets; the other is compiled only for invalid ones
 
 
-def _check(task: tuple[Any, Sequence[tuple[Any, ...]]]) -> list[Packed]:
+def _check(task: tuple[Any, Sequence[tuple[Any, ...]] | None]) -> list[Packed]:
     """A task is (validator options, files). Plain tuples travel both ways, and each file comes back as
     its index in the chunk: pickling NamedTuples and dataclasses costs ten times as much, and more than
     checking the document."""
     options, chunk = task
+    if chunk is None:  # an NDJSON file, which the parent checks itself
+        return []
     validator = _validators.get(options)
     if validator is None:
         from acorders.validate import Validator
@@ -105,6 +112,21 @@ def _check(task: tuple[Any, Sequence[tuple[Any, ...]]]) -> list[Packed]:
     return out
 
 
+def _split(chunk: list[Source]) -> Iterator[list[Source] | Source]:
+    """Runs of files for the workers, and each NDJSON file on its own, in order."""
+    run: list[Source] = []
+    for source in chunk:
+        if source.format == "ndjson":
+            if run:
+                yield run
+                run = []
+            yield source
+        else:
+            run.append(source)
+    if run:
+        yield run
+
+
 def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
     index, line, findings, fp, extra = packed
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
@@ -112,19 +134,22 @@ def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
 
 
 def _parallel(
-    sources: Iterable[Source], options: Any, extra: Callable[[Document], Any] | None
+    sources: Iterable[Source], validator: Any, extra: Callable[[Document], Any] | None
 ) -> Iterator[tuple[int, list[Checked]]]:
     """Workers are forked first (or were, by start_spare): they load the schema validator while this
-    process walks the directories, and take each group of files as soon as it is listed."""
+    process walks the directories, and take each group of files as soon as it is listed. An NDJSON file
+    is checked here, in its turn, a line at a time: a worker would send all its documents back at once."""
     global _extra, _spare
-    chunks: list[list[Source]] = []
+    options = validator.worker_options
+    parts: list[list[Source] | Source] = []  # what each task stands for: files, or an NDJSON file checked here
 
-    def tasks() -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
+    def tasks() -> Iterator[tuple[Any, list[tuple[Any, ...]] | None]]:
         while chunk := list(islice(sources, CHUNK)):
             if any(s.path is None for s in chunk):
                 raise ValueError("standard input cannot be read by a worker")  # callers list stdin apart
-            chunks.append(chunk)
-            yield options, [tuple(s) for s in chunk]
+            for part in _split(chunk):
+                parts.append(part)
+                yield options, [tuple(s) for s in part] if isinstance(part, list) else None
 
     frozen = gc.get_freeze_count()  # the CLI freezes what start-up made (acorders.cli.collect_from_here)
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
@@ -140,9 +165,12 @@ def _parallel(
             pool = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
         with pool:
             for index, results in enumerate(pool.map(tasks())):
-                chunk = chunks[index]
-                chunks[index] = []  # done with: a long walk does not keep every path twice
-                yield len(chunk), [_unpack(chunk, p) for p in results]
+                part = parts[index]
+                parts[index] = []  # done with: a long walk does not keep every path twice
+                if isinstance(part, list):
+                    yield len(part), [_unpack(part, p) for p in results]
+                else:
+                    yield from _here(part, validator, None, extra)
     finally:
         if enabled:
             gc.enable()

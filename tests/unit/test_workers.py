@@ -201,3 +201,22 @@ def test_start_up_runs_without_the_collector_and_commands_with_it(monkeypatch: p
     before = gc.get_freeze_count()
     acorders.cli.collect_from_here()  # already on (in-process use, these tests): nothing to do
     assert gc.isenabled() and gc.get_freeze_count() == before
+
+
+def test_an_ndjson_file_in_a_big_batch_is_streamed_here_in_its_turn(batch: Path) -> None:
+    """A worker would send all of an NDJSON file's documents back at once (a million lines: a million
+    results in memory); the parent checks it itself, a line at a time, between the workers' results."""
+    validator = core.Validator(core.ValidateOptions(connection="1", now=NOW))
+    yields = list(workers.check_sources(load.iter_sources([str(batch)]), validator))
+    ndjson = [(files, docs) for files, docs in yields if any(d.origin.source.endswith(".ndjson") for d, _, _ in docs)]
+    assert [len(docs) for _, docs in ndjson] == [1, 1, 1] and {files for files, _ in ndjson} == {0}
+    assert [d.origin.line for _, docs in ndjson for d, _, _ in docs] == [1, 2, 3]
+    order = [str(d.origin) for _, docs in yields for d, _, _ in docs]
+    assert order == [str(d.origin) for s in load.iter_sources([str(batch)]) for d in load.load_source(s)]
+    assert sum(files for files, _ in yields) == workers.MIN_FILES + 37 + 3  # every file counted once
+
+
+def test_split_keeps_the_order_and_sets_ndjson_files_apart() -> None:
+    a, b, c, d = (load.Source(n, n, f) for n, f in (("a", "json"), ("b", "ndjson"), ("c", "yaml"), ("d", "ndjson")))
+    assert list(workers._split([a, b, c, d])) == [[a], b, [c], d]
+    assert list(workers._split([a, c])) == [[a, c]] and list(workers._split([b])) == [b]
