@@ -13,24 +13,31 @@ import gc
 import os
 import sys
 
+INTERRUPTED = 130  # acorders.errors.ExitStatus.INTERRUPTED, without importing it first
+
 
 def main() -> None:
     # Start-up makes tens of thousands of objects that live as long as the process: collecting while
     # typer and the schema load costs ~10 ms and finds nothing. The CLI turns collection back on
     # (acorders.cli.collect_from_here) when the command starts its work.
     gc.disable()
-    args = sys.argv[1:]
-    spare = big_validate(args)
-    if spare:
-        from acorders import workers
-
-        workers.start_spare()
+    spare = False
     try:
+        spare = big_validate(sys.argv[1:])
+        if spare:
+            from acorders import workers
+
+            workers.start_spare()
         from acorders.cli import main as cli
 
         cli()
+    except KeyboardInterrupt:  # Ctrl-C while loading, before the CLI can report it: no traceback
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(INTERRUPTED) from None
     finally:
         if spare:
+            from acorders import workers
+
             workers.stop_spare()
 
 

@@ -37,10 +37,18 @@ class ForkPool:
         self.tasks = [task_w for (_, task_w), _ in ends]  # the parent's end of each worker's task pipe
         self.results = [result_r for _, (result_r, _) in ends]  # ... and of its result pipe
         workers = [(task_r, result_w) for (task_r, _), (_, result_w) in ends]
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child; measured through the parent's results
-            _close(*self.tasks, *self.results)
-            _worker(workers[0], workers[1:], work, warm)
+        # Ctrl-C is the parent's to report: it stops the workers. Held off until the child ignores it, so
+        # that a worker never dies of it first and looks to the parent like a crash.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child; measured through the parent's results
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                _close(*self.tasks, *self.results)
+                _worker(workers[0], workers[1:], work, warm)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         _close(*(fd for pair in workers for fd in pair))
         self.pids = [pid]  # the first worker; it reaps the others
 
@@ -131,8 +139,7 @@ def _worker(
     status = 0
     children: list[int] = []
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it; the workers just stop
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops us (SIGINT is ignored, see ForkPool)
         gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
         if warm is not None:
             warm()

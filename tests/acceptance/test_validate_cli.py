@@ -500,3 +500,36 @@ def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: 
     assert (done.returncode, code) == (1, 1), done.stderr
     assert json.loads(done.stdout) == json.loads(out)
     assert json.loads(out)["summary"]["invalid"] == len([i for i in range(MIN_FILES + 20) if i % 97 == 3])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="process groups and fork")
+def test_ctrl_c_at_any_moment_of_a_big_batch_exits_130_without_a_traceback(tmp_path: Path, cart_order: dict[str, Any]) -> None:
+    """Ctrl-C reaches the whole process group, workers included: while loading, while workers start,
+    while they check. The answer is always exit 130 and one 'interrupted' line, and no worker is left."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from acorders.workers import MIN_FILES
+
+    outbox = tmp_path / "interrupted-outbox"
+    outbox.mkdir()
+    for i in range(MIN_FILES * 5):
+        (outbox / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": {**cart_order, "externalcheckoutid": f"c{i}"}}),
+                                                  encoding="utf-8")
+    env = {**os.environ, "ACORDERS_CONFIG": str(tmp_path / "none.toml")}
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
+        proc = subprocess.Popen([sys.executable, "-m", "acorders", "validate", str(outbox), "-o", "json"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # done before the signal came
+        assert (proc.returncode, err) == (130, "interrupted\n"), f"after {delay} s: {err}"
+    time.sleep(0.2)
+    if shutil.which("pgrep"):
+        left = subprocess.run(["pgrep", "-f", str(outbox)], capture_output=True, text=True).stdout.split()
+        assert left == []
