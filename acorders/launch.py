@@ -1,7 +1,7 @@
 """The console entry point (``acorders``, ``python -m acorders``): the CLI, and a head start for big batches.
 
-Before the CLI framework is imported, a ``validate`` of directories or of many files forks its worker
-processes: typer takes ~50 ms of one core to import and parse, while the other cores idle, and the
+While it loads, Ctrl-C simply ends the process and the garbage collector rests (see main()). Before the
+CLI framework is imported, a ``validate`` of directories or of many files forks its worker processes: typer takes ~50 ms of one core to import and parse, while the other cores idle, and the
 workers spend that time importing jsonschema-rs and compiling the schema. Nothing is read or checked
 before the CLI has parsed the command; if the batch turns out small, or the command fails, the workers
 are stopped at exit.
@@ -11,34 +11,47 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
-INTERRUPTED = 130  # acorders.errors.ExitStatus.INTERRUPTED, without importing it first
+_loading = False  # main() set loading mode; the command has not started yet
 
 
 def main() -> None:
-    # Start-up makes tens of thousands of objects that live as long as the process: collecting while
-    # typer and the schema load costs ~10 ms and finds nothing. The CLI turns collection back on
-    # (acorders.cli.collect_from_here) when the command starts its work.
+    # Until a command starts (loaded()): Ctrl-C ends the process at once, as the signal does by default,
+    # rather than as a KeyboardInterrupt raised halfway through importing some module, whose traceback
+    # would reach the user. And no cyclic garbage collection: start-up makes tens of thousands of objects
+    # that live as long as the process, and collecting while typer and the schema load costs ~10 ms and
+    # finds nothing.
+    global _loading
+    _loading = True
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     gc.disable()
-    spare = False
+    stop_spare = None
     try:
-        spare = big_validate(sys.argv[1:])
-        if spare:
+        if big_validate(sys.argv[1:]):
             from acorders import workers
 
             workers.start_spare()
+            stop_spare = workers.stop_spare
         from acorders.cli import main as cli
 
         cli()
-    except KeyboardInterrupt:  # Ctrl-C while loading, before the CLI can report it: no traceback
-        sys.stderr.write("interrupted\n")
-        raise SystemExit(INTERRUPTED) from None
     finally:
-        if spare:
-            from acorders import workers
+        if stop_spare is not None:
+            stop_spare()
 
-            workers.stop_spare()
+
+def loaded() -> None:
+    """Called as every command starts (acorders.cli.handle_errors): Ctrl-C raises KeyboardInterrupt
+    again, for the command to stop cleanly and say so; the garbage collector runs again, after freezing
+    what start-up made. A no-op when main() did not set loading mode (the CLI used in-process)."""
+    global _loading
+    if _loading:
+        _loading = False
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        gc.freeze()
+        gc.enable()
 
 
 def big_validate(args: list[str]) -> bool:

@@ -156,13 +156,13 @@ def _read_file(path: str) -> bytes:
     try:
         data = os.read(fd, _FIRST_READ)
         more = os.read(fd, 1) if data else b""
-        if not more and len(data) <= MAX_FILE_BYTES:  # read whole: the usual case
+        total = len(data) + len(more)
+        if not more and total <= MAX_FILE_BYTES:  # read whole: the usual case
             return data
         size = os.fstat(fd).st_size
-        if size > MAX_FILE_BYTES:  # refused before it is read
-            _too_big(size)
+        if max(size, total) > MAX_FILE_BYTES:  # a regular file is refused before it is read
+            _too_big(max(size, total))
         parts = [data, more]
-        total = len(data) + 1
         while chunk := os.read(fd, 1 << 20):
             parts.append(chunk)
             total += len(chunk)

@@ -2,8 +2,9 @@
 
 Forked by hand rather than by multiprocessing.Pool, whose import and start cost about 50 ms: as much
 as validating 1,500 files, and `acorders validate outbox/` runs every few minutes. The workers inherit
-what ``work`` needs through fork and start at once; tasks are handed out as the caller produces them
-(a directory still being walked), so no core waits for the whole list.
+what ``work`` needs through fork; the first one warms up and forks the others from itself. Tasks are
+handed out as the caller produces them (a directory still being walked), so no core waits for the whole
+list.
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def _parallel(
                 parts.append(part)
                 yield options, [tuple(s) for s in part] if isinstance(part, list) else None
 
-    frozen = gc.get_freeze_count()  # the CLI freezes what start-up made (acorders.cli.collect_from_here)
+    frozen = gc.get_freeze_count()  # the CLI freezes what start-up made (acorders.launch.loaded)
     gc.freeze()  # the parent's objects stay put: the children don't copy their pages to collect them
     enabled = gc.isenabled()
     gc.disable()  # nor does the parent collect while thousands of results pass through it

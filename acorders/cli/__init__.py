@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from acorders import __version__
+from acorders import __version__, launch
 from acorders.cli.options import FormatOpt, OutputOpt, Paths, QuietOpt, StrictOpt, ConnectionOpt, ProfileOpt
 from acorders.environment import Environment
 from acorders.errors import AcordersError, CartError, ExitStatus, exit_status_for
@@ -57,7 +57,7 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         env = environment()
-        collect_from_here()
+        launch.loaded()  # Ctrl-C and the garbage collector as usual from here on
         try:
             status = func(*args, **kwargs)
         except typer.Exit:
@@ -82,17 +82,6 @@ def handle_errors(func: F) -> F:
         raise typer.Exit(int(status or 0))
 
     return wrapper  # type: ignore[return-value]
-
-
-def collect_from_here() -> None:
-    """Turn the cyclic garbage collector back on if the entry point (acorders.launch) turned it off for
-    start-up. What start-up made is frozen first: it lives as long as the process, so no collection
-    needs to look at it again."""
-    import gc
-
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def _silence_stdout() -> None:

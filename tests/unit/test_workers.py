@@ -174,10 +174,12 @@ def test_a_small_batch_takes_warm_workers_but_not_for_ndjson(tmp_path: Path, car
     assert warm.summary["documents"] == 3
 
 
-def test_start_up_runs_without_the_collector_and_commands_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The entry point loads the CLI with the cyclic collector off; a command turns it back on, after
-    freezing what start-up made, so that a long push still collects."""
+def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry point loads the CLI with Ctrl-C ending the process outright and the cyclic collector
+    off; a command gets KeyboardInterrupt back and the collector on, after a freeze of what start-up made,
+    so that a long push still collects."""
     import gc
+    import signal
     import sys
 
     import acorders.cli
@@ -185,22 +187,25 @@ def test_start_up_runs_without_the_collector_and_commands_with_it(monkeypatch: p
     seen: dict[str, Any] = {}
 
     def command() -> None:
-        seen["loading"] = gc.isenabled()
-        acorders.cli.collect_from_here()  # what every command's wrapper does first
-        seen["running"] = gc.isenabled()
+        seen["loading"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
+        launch.loaded()  # what every command's wrapper does first
+        seen["running"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
         seen["frozen"] = gc.get_freeze_count()
 
     monkeypatch.setattr(acorders.cli, "main", command)
     monkeypatch.setattr(sys, "argv", ["acorders", "--version"])
+    before = signal.getsignal(signal.SIGINT)
     try:
         launch.main()
     finally:
         gc.unfreeze()
         gc.enable()
-    assert seen["loading"] is False and seen["running"] is True and seen["frozen"] > 0
-    before = gc.get_freeze_count()
-    acorders.cli.collect_from_here()  # already on (in-process use, these tests): nothing to do
-    assert gc.isenabled() and gc.get_freeze_count() == before
+        signal.signal(signal.SIGINT, before)
+    assert seen["loading"] == (False, signal.SIG_DFL)
+    assert seen["running"] == (True, signal.default_int_handler) and seen["frozen"] > 0
+    frozen = gc.get_freeze_count()
+    launch.loaded()  # not loading (in-process use, these tests): nothing to do
+    assert gc.isenabled() and gc.get_freeze_count() == frozen and signal.getsignal(signal.SIGINT) is before
 
 
 def test_an_ndjson_file_in_a_big_batch_is_streamed_here_in_its_turn(batch: Path) -> None:
