@@ -1,10 +1,11 @@
 """The console entry point (``acorders``, ``python -m acorders``): the CLI, and a head start for big batches.
 
 While it loads, Ctrl-C simply ends the process and the garbage collector rests (see main()). Before the
-CLI framework is imported, a ``validate`` of directories or of many files forks its worker processes: typer takes ~50 ms of one core to import and parse, while the other cores idle, and the
-workers spend that time importing jsonschema-rs and compiling the schema. Nothing is read or checked
-before the CLI has parsed the command; if the batch turns out small, or the command fails, the workers
-are stopped at exit.
+CLI framework is imported, a ``validate`` of directories or of many files forks its worker processes:
+typer takes ~50 ms of one core to import and parse while the other cores idle, and the workers spend
+that time importing jsonschema-rs and compiling the schema. Nothing is read or checked before the CLI
+has parsed the command; workers that no batch takes (a small batch, a failed command) are stopped at
+exit.
 """
 
 from __future__ import annotations
