@@ -4,8 +4,8 @@ While it loads, Ctrl-C simply ends the process and the garbage collector rests (
 CLI framework is imported, a ``validate`` of directories or of many files forks its worker processes:
 typer takes ~50 ms of one core to import and parse while the other cores idle, and the workers spend
 that time importing jsonschema-rs and compiling the schema. Nothing is read or checked before the CLI
-has parsed the command; workers that no batch takes (a few files with an NDJSON one, a failed command) are stopped at
-exit.
+has parsed the command; workers that no batch takes (a few files with an NDJSON one among them, a
+failed command) are stopped at exit.
 """
 
 from __future__ import annotations
