@@ -43,7 +43,7 @@ def check_sources(
     # workers started ahead are warm: a few files cost them less than loading the validator here would.
     # Not an NDJSON file, though: its documents would come back all at once, not streamed.
     warm = _spare is not None and extra is None and bool(head) and not any(s.format == "ndjson" for s in head)
-    if (big or warm) and not stdin_too and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
+    if (big or warm) and not stdin_too and _can_fork():
         yield from _parallel(chain(head, pending), validator, extra)
         return
     for source in chain(head, pending):
@@ -67,10 +67,14 @@ def start_spare() -> None:
     alone takes ~50 ms of one core while the others idle). The batch takes them; stop_spare ends them
     if none comes."""
     global _spare
-    if _spare is None and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork"):
+    if _spare is None and _can_fork():
         from acorders.pool import ForkPool
 
         _spare = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
+
+
+def _can_fork() -> bool:
+    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
 
 
 def stop_spare() -> None:
@@ -149,6 +153,7 @@ def _parallel(
                 raise ValueError("standard input cannot be read by a worker")  # callers list stdin apart
             for part in _split(chunk):
                 parts.append(part)
+                # an NDJSON file still takes its turn in the results' order: its worker answers at once
                 yield options, [tuple(s) for s in part] if isinstance(part, list) else None
 
     frozen = gc.get_freeze_count()  # the CLI freezes what start-up made (acorders.launch.loaded)
@@ -159,8 +164,9 @@ def _parallel(
         # imported only here: pickle and friends would cost a one-file run ~3 ms
         from acorders.pool import ForkPool
 
-        pool, _spare = (_spare, None) if _spare is not None and extra is None else (None, _spare)
-        if pool is None:  # forked now, so that they inherit ``extra``
+        if _spare is not None and extra is None:  # started ahead (validate); they know no ``extra``
+            pool, _spare = _spare, None
+        else:  # forked now, so that they inherit ``extra``
             _extra = extra
             pool = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
         with pool:
