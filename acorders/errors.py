@@ -1,4 +1,24 @@
-"""Exit statuses and the exceptions that end a run, mapped to a status in one place (as httpie does)."""
+"""Exit statuses, every exception acorders raises, and the one map from an exception to an exit status.
+
+Two families, by what they end::
+
+    AcordersError
+    ├── RunError              ends the whole run; has an exit status and a hint saying what to do
+    │   ├── UsageError        2: an unknown option, a path that does not exist
+    │   ├── ConfigError       3: configuration or authentication
+    │   │   ├── AuthError     the API refused the key (403): every further request would be refused too
+    │   │   └── WrongURLError the account URL answers, but not as ActiveCampaign's API
+    │   ├── UnavailableError  4: not now (the API keeps failing, the ledger is busy); a rerun may fix it
+    │   │   └── LockTimeout   another push holds the ledger for longer than --wait
+    │   └── Interrupted       130: Ctrl-C
+    └── CartError             one cart only: it is reported, and the run goes on with the others
+        ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
+        ├── NotFound          the API has no such record (404 with the API's JSON message)
+        └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
+            └── OutcomeUnknown  a write was sent and no answer came back: look the record up, never resend blindly
+
+Nothing here imports the rest of acorders: every stage may raise these.
+"""
 
 from __future__ import annotations
 
@@ -18,21 +38,28 @@ class ExitStatus(IntEnum):
 
 
 class AcordersError(Exception):
+    """Everything acorders raises on purpose; ``message`` is for a person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RunError(AcordersError):
     """An error that ends the whole run. ``hint`` says what to do about it."""
 
     exit_status = ExitStatus.INVALID
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.hint = hint
 
 
-class UsageError(AcordersError):
+class UsageError(RunError):
     exit_status = ExitStatus.USAGE
 
 
-class ConfigError(AcordersError):
+class ConfigError(RunError):
     exit_status = ExitStatus.CONFIG
 
 
@@ -44,20 +71,27 @@ class WrongURLError(ConfigError):
     """The account URL answers, but not as ActiveCampaign's API (404 on an API path, HTML)."""
 
 
-class TemporaryError(AcordersError):
+class UnavailableError(RunError):
+    """Not now: the API failed for several carts in a row, or the ledger is busy. A rerun may fix it."""
+
     exit_status = ExitStatus.TEMPORARY
 
 
-class LockTimeout(TemporaryError):
+class LockTimeout(UnavailableError):
     """Another push holds the ledger lock for longer than --wait."""
 
 
-class CartError(Exception):
+class Interrupted(RunError):
+    """Ctrl-C: the run stopped after the requests in flight, and says what it did."""
+
+    exit_status = ExitStatus.INTERRUPTED
+
+
+class CartError(AcordersError):
     """A problem with one cart only: the run goes on with the others."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
 
 
@@ -80,32 +114,36 @@ class Rejected(CartError):
 
     @property
     def duplicate(self) -> bool:
-        """True when the API says the record already exists (code "duplicate" or the word in a message)."""
-        return any(code == "duplicate" for code in self.codes) or any(
-            "duplicate" in text.lower() for text in [self.message, *(m for _, m in self.errors)]
-        )
-
-
-class TemporaryFailure(CartError):
-    """Retries ran out on 429/5xx/connection errors: a rerun may succeed."""
-
-
-class OutcomeUnknown(TemporaryFailure):
-    """A write was sent but no answer came back: it may or may not have been applied.
-
-    Never resent blindly; the caller settles it by looking the record up."""
+        """The API says the record exists already: code "duplicate", or the words in a message. Push and
+        customer resolution then look the record up instead of failing the cart."""
+        if "duplicate" in self.codes:
+            return True
+        text = " ".join([self.message, *(m for _, m in self.errors)]).lower()
+        return "duplicate" in text or "already exists" in text
 
 
 class NotFound(CartError):
     """The API has no such record (404 with the API's JSON message), e.g. an order deleted in ActiveCampaign."""
 
 
+class RequestFailed(CartError):
+    """Retries ran out on 429/5xx/connection errors, or the answer was unusable: a rerun may succeed."""
+
+
+class OutcomeUnknown(RequestFailed):
+    """A write was sent but no answer came back: it may or may not have been applied.
+
+    Never resent blindly; the caller settles it by looking the record up."""
+
+
 def exit_status_for(exc: BaseException) -> ExitStatus:
     """The one place that decides the exit status of an exception that ended the run."""
     if isinstance(exc, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
-    if isinstance(exc, AcordersError):
+    if isinstance(exc, BrokenPipeError):
+        return ExitStatus.BROKEN_PIPE
+    if isinstance(exc, RunError):
         return exc.exit_status
-    if isinstance(exc, (TemporaryFailure, OSError)):
+    if isinstance(exc, (RequestFailed, OSError)):
         return ExitStatus.TEMPORARY
     return ExitStatus.INVALID

@@ -644,7 +644,7 @@ except (ImportError, AttributeError):
 prof = cProfile.Profile()
 prof.enable()
 try:
-    from acorders.cli import main
+    from acorders.cli.app import main
     main()
 except SystemExit as exc:
     code = exc.code

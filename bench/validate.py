@@ -87,7 +87,7 @@ print(n)
 IMPORTS = """\
 import sys
 sys.argv = ["acorders", "validate", sys.argv[1]]
-from acorders.cli import main
+from acorders.cli.app import main
 main()
 """
 

@@ -71,7 +71,8 @@ def run_cli(tmp_path: Path) -> RunCli:
     """run_cli(args, input=None, env=None) -> (exit_code, stdout, stderr)."""
     from typer.testing import CliRunner
 
-    import acorders.cli
+    import acorders.cli.app
+    import acorders.cli.runtime
 
     runner = CliRunner()
     no_config = tmp_path / "no-such-dir" / "config.toml"
@@ -85,11 +86,11 @@ def run_cli(tmp_path: Path) -> RunCli:
         full_env["ACORDERS_CONFIG"] = str(no_config)
         full_env.update(env or {})
         # the CLI caches one Environment per process; drop it so this run picks up the runner's streams
-        acorders.cli._state["env"] = None
+        acorders.cli.runtime._state["env"] = None
         try:
-            result = runner.invoke(acorders.cli.app, list(args), input=input, env=full_env)
+            result = runner.invoke(acorders.cli.app.app, list(args), input=input, env=full_env)
         finally:
-            acorders.cli._state["env"] = None
+            acorders.cli.runtime._state["env"] = None
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             # an exception escaped the CLI: a user would have seen a traceback
             raise AssertionError(f"acorders {' '.join(args)} raised {result.exception!r}") from result.exception

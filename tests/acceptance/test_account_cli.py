@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-import acorders.client
+import acorders.api.retry
 from acorders.sandbox import Sandbox
-from tests.acceptance.conftest_push import SECRET_KEY, account_env, sandbox
+from tests.helpers import SECRET_KEY, account_env, sandbox
 
 # a realistic key: 64 hex digits do not collide with words in API answers (the client scrubs the key from them)
 REAL_KEY = "9f" * 32
@@ -41,8 +41,8 @@ def ac(run_cli, sb: Sandbox, tmp_path: Path):
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(acorders.client, "BACKOFF_BASE", 0.001)
-    monkeypatch.setattr(acorders.client, "BACKOFF_CAP", 0.01)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
 
 
 def one(data: Any) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def test_customers_list_ndjson(ac, sb: Sandbox) -> None:
 
 
 def test_customers_created_by_push_are_listed(ac, sb: Sandbox, tmp_path: Path) -> None:
-    from tests.acceptance.conftest_push import cart, write_json
+    from tests.helpers import cart, write_json
 
     path = write_json(tmp_path / "c.json", cart(1, customerid=None, email="carol@example.com"))
     code, out, err = ac("push", str(path), "--rate", "1000")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from acorders.ledger import DONE, Ledger
+from acorders.push.ledger import DONE, Ledger
 from acorders.sandbox import Sandbox
-from tests.acceptance.conftest_push import (
+from tests.helpers import (
     acorders_cmd,
     ledger_rows,
     records_per_checkout,

@@ -13,17 +13,18 @@ from typing import Any
 
 import pytest
 
-import acorders.client
+import acorders.api.retry
 from acorders import load
-from acorders.ledger import DONE, Key, Ledger
+from acorders.push.ledger import DONE, Key, Ledger
 from acorders.sandbox import Sandbox
-from tests.acceptance.conftest_push import (
+from tests.helpers import (
     KEY,
     SAMPLES,
     SECRET_KEY,
     account_env,
     actions,
     cart,
+    documents,
     json_results,
     ledger_rows,
     records_per_checkout,
@@ -52,8 +53,8 @@ def state(tmp_path: Path) -> Path:
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoff of a few milliseconds instead of seconds (attempt counts and logic unchanged)."""
-    monkeypatch.setattr(acorders.client, "BACKOFF_BASE", 0.001)
-    monkeypatch.setattr(acorders.client, "BACKOFF_CAP", 0.01)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def by_checkout(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # --- the main command ---------------------------------------------------------------------------------
 
 def sample_documents() -> int:
-    return sum(1 for _ in load.iter_documents(load.collect_sources([str(SAMPLES)])))
+    return sum(1 for _ in documents(load.collect_sources([str(SAMPLES)])))
 
 
 def test_push_sandbox_samples(run_cli, tmp_path: Path) -> None:
@@ -131,7 +132,7 @@ def test_a_rerun_with_nothing_to_send_opens_no_connection(
     def no_client(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the HTTP client was built for a run with nothing to send")
 
-    monkeypatch.setattr("acorders.cli.push.build_client", no_client)
+    monkeypatch.setattr("acorders.push.runner.build_client", no_client)
     code, out, err = push(str(tmp_path / "outbox"), "-o", "json")
     assert code == 0, err
     assert actions(pushed(out)) == {"unchanged": 3}
@@ -717,7 +718,7 @@ def test_ledger_entries_are_done_after_a_push(push, tmp_path: Path, state: Path,
 def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(push, sb: Sandbox, tmp_path: Path) -> None:
     """Enough files for worker processes: unchanged carts are settled from one ledger snapshot, and a cart
     that appears twice in the batch is still sent in order (the last content wins)."""
-    from acorders import workers
+    from acorders.validate import parallel as workers
 
     outbox = tmp_path / "outbox"
     write_carts(outbox, workers.MIN_FILES + 10)

@@ -463,7 +463,7 @@ def test_schema_prints_the_bundled_schema(run_cli, repo_root: Path) -> None:
 
 def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
     """`acorders validate` from cron builds one command's parser; help and groups still see every command."""
-    import acorders.cli as cli
+    import acorders.cli.app as cli
 
     single = cli._only_the_command_asked_for(["--debug", "validate", str(samples_dir)])
     assert [c.callback.__name__ for c in single.registered_commands] == ["validate"]
@@ -485,7 +485,7 @@ def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: 
     import subprocess
     import sys
 
-    from acorders.workers import MIN_FILES
+    from acorders.validate.parallel import MIN_FILES
 
     for i in range(MIN_FILES + 20):
         order = {**cart_order, "externalcheckoutid": f"co-{i}"}
@@ -512,7 +512,7 @@ def test_ctrl_c_at_any_moment_of_a_big_batch_stops_it_without_a_traceback(tmp_pa
     import sys
     import time
 
-    from acorders.workers import MIN_FILES
+    from acorders.validate.parallel import MIN_FILES
 
     outbox = tmp_path / "interrupted-outbox"
     outbox.mkdir()

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from acorders import checks, schema
-from acorders.models import Document, Finding, Origin, Severity
-from acorders.validate import ValidateOptions, Validator
+from acorders.models import Document, Finding, Origin, Severity, is_cart
+from acorders.validate import ValidateOptions, Validator, checks, schema
+from acorders.validate import batch as batch_ids
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
@@ -142,11 +142,11 @@ def test_cart_with_source_1_does_not_warn(cart_order: dict[str, Any]) -> None:
 
 
 def test_is_cart() -> None:
-    assert checks.is_cart({"externalcheckoutid": "c"})
-    assert checks.is_cart({"externalcheckoutid": "c", "externalid": None})
-    assert not checks.is_cart({"externalcheckoutid": "c", "externalid": "o"})
-    assert not checks.is_cart({"externalid": "o"})
-    assert not checks.is_cart({})
+    assert is_cart({"externalcheckoutid": "c"})
+    assert is_cart({"externalcheckoutid": "c", "externalid": None})
+    assert not is_cart({"externalcheckoutid": "c", "externalid": "o"})
+    assert not is_cart({"externalid": "o"})
+    assert not is_cart({})
 
 
 # --------------------------------------------------------------------------- unknown fields
@@ -281,24 +281,24 @@ def test_duplicate_becomes_an_error_under_strict(cart_order: dict[str, Any]) -> 
 
 
 def test_batch_ids_directly() -> None:
-    ids = checks.BatchIds()
+    ids = batch_ids.BatchIds()
     a = {"externalcheckoutid": "c1", "connectionid": 1, "totalPrice": 1}
-    fp = checks.fingerprint
+    fp = batch_ids.fingerprint
     assert ids.check(fp(a, "ecomOrder"), Origin("x", 1)) == []
     assert ids.check(fp(dict(a), "ecomOrder"), Origin("x", 2)) == []
     [finding] = ids.check(fp(dict(a, totalPrice=2), "ecomOrder"), Origin("y", 7))
     assert finding.path == "ecomOrder.externalcheckoutid" and "x:1" in finding.message
     assert fp({"email": "no ids"}, "") is None
-    assert checks.batch_key({"externalid": "o", "externalcheckoutid": "c", "connectionid": 3}) == (
+    assert batch_ids.batch_key({"externalid": "o", "externalcheckoutid": "c", "connectionid": 3}) == (
         "3", "externalid", "o")
-    assert checks.batch_key({"externalid": "", "externalcheckoutid": "c"}) == ("", "externalcheckoutid", "c")
+    assert batch_ids.batch_key({"externalid": "", "externalcheckoutid": "c"}) == ("", "externalcheckoutid", "c")
 
 
 def test_batch_ids_past_the_dict_the_arrays_remember_every_id(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids move from the dict to the arrays at SMALL: ids from either side are still found, with their origin."""
-    monkeypatch.setattr(checks.BatchIds, "SMALL", 8)
-    ids = checks.BatchIds()
-    fp = checks.fingerprint
+    monkeypatch.setattr(batch_ids.BatchIds, "SMALL", 8)
+    ids = batch_ids.BatchIds()
+    fp = batch_ids.fingerprint
     carts = [{"externalcheckoutid": f"c{i}", "connectionid": 1, "totalPrice": i} for i in range(300)]
     for i, cart in enumerate(carts):
         assert ids.check(fp(cart, ""), Origin(f"f{i % 3}.json", i + 1)) == []

@@ -16,19 +16,19 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-import acorders.client as client_mod
+import acorders.api.retry as client_mod
 from acorders import __version__
-from acorders.client import Client, RequestLog
+from acorders.api.client import Client, RequestLog
+from acorders.api.ratelimit import RateLimiter
 from acorders.errors import (
     AuthError,
     ConfigError,
     NotFound,
     OutcomeUnknown,
     Rejected,
-    TemporaryFailure,
+    RequestFailed,
     WrongURLError,
 )
-from acorders.ratelimit import RateLimiter
 from tests.fakes import FakeClock
 
 KEY = "KEY-SECRET-1234567890abcdef"
@@ -254,7 +254,7 @@ def test_redirects_are_not_followed(mock: responses.RequestsMock, h: Harness) ->
 
 def test_2xx_that_is_not_json_is_a_temporary_failure(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(ORDERS + "/5", body="<html><title>Proxy login</title></html>", status=200)
-    exc = h.raises(TemporaryFailure, lambda: h.client().get_order("5"))
+    exc = h.raises(RequestFailed, lambda: h.client().get_order("5"))
     assert not isinstance(exc, OutcomeUnknown)
     assert "'Proxy login'" in exc.message and exc.status == 200
 
@@ -291,7 +291,7 @@ def test_html_502_on_create_is_looked_up_then_resent(mock: responses.RequestsMoc
 
 def test_503_gives_up_after_exactly_max_attempts(mock: responses.RequestsMock, h: Harness) -> None:
     mock.post(ORDERS, status=503, body="<html>Service Unavailable</html>")
-    exc = h.raises(TemporaryFailure, lambda: h.client(max_attempts=6).create_order(
+    exc = h.raises(RequestFailed, lambda: h.client(max_attempts=6).create_order(
         ORDER, lookup=lambda: pytest.fail("503 is not processed: no lookup needed")))
     assert not isinstance(exc, OutcomeUnknown)
     assert len(mock.calls) == 6
@@ -329,7 +329,7 @@ def test_429_pause_holds_back_other_threads(mock: responses.RequestsMock, h: Har
 def test_429_asking_longer_than_the_budget_gives_up_at_once(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(API + "/users/me", status=429, headers={"Retry-After": "3600"})
     client = h.client(max_retry_seconds=120)
-    exc = h.raises(TemporaryFailure, client.me)
+    exc = h.raises(RequestFailed, client.me)
     assert len(mock.calls) == 1 and h.clock.sleeps == []
     assert exc.status == 429 and "3600 s" in exc.message
     assert client.limiter.paused_until() == float("-inf")  # nobody else is held for an hour either
@@ -350,14 +350,14 @@ def test_429_without_usable_retry_after_backs_off(mock: responses.RequestsMock, 
 def test_backoff_grows_to_the_cap(mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)  # the top of every jitter range
     mock.get(API + "/users/me", status=500)
-    h.raises(TemporaryFailure, h.client(max_attempts=10, max_retry_seconds=1000).me)
+    h.raises(RequestFailed, h.client(max_attempts=10, max_retry_seconds=1000).me)
     assert h.clock.sleeps == [0.5, 1, 2, 4, 8, 16, 30, 30, 30]
 
 
 def test_backoff_is_full_jitter(mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client_mod._rng, "random", lambda: 0.25)
     mock.get(API + "/users/me", status=504)
-    h.raises(TemporaryFailure, h.client(max_attempts=4).me)
+    h.raises(RequestFailed, h.client(max_attempts=4).me)
     assert h.clock.sleeps == [0.125, 0.25, 0.5]
 
 
@@ -365,7 +365,7 @@ def test_total_retry_sleep_is_bounded(mock: responses.RequestsMock, h: Harness,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)
     mock.get(API + "/users/me", status=503)
-    exc = h.raises(TemporaryFailure, h.client(max_attempts=50, max_retry_seconds=10).me)
+    exc = h.raises(RequestFailed, h.client(max_attempts=50, max_retry_seconds=10).me)
     assert sum(h.clock.sleeps) == pytest.approx(10)
     assert max(h.clock.sleeps) <= 30
     assert len(mock.calls) == len(h.clock.sleeps) + 1 < 50
@@ -374,7 +374,7 @@ def test_total_retry_sleep_is_bounded(mock: responses.RequestsMock, h: Harness,
 
 def test_real_random_jitter_stays_within_bounds(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(API + "/users/me", status=503)
-    h.raises(TemporaryFailure, h.client(max_attempts=12, max_retry_seconds=1e6).me)
+    h.raises(RequestFailed, h.client(max_attempts=12, max_retry_seconds=1e6).me)
     ceilings = [min(30, 0.5 * 2**i) for i in range(11)]
     assert all(0 <= s <= c for s, c in zip(h.clock.sleeps, ceilings, strict=False))
 
@@ -390,7 +390,7 @@ def test_get_timeouts_are_retried_blindly(mock: responses.RequestsMock, h: Harne
 
 def test_timeouts_exhausted(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(ORDERS + "/5", body=requests.ReadTimeout("read timed out"))
-    exc = h.raises(TemporaryFailure, lambda: h.client(max_attempts=6).get_order("5"))
+    exc = h.raises(RequestFailed, lambda: h.client(max_attempts=6).get_order("5"))
     assert exc.message == "timed out after 30 s (6 attempts)"
     assert exc.status is None and len(mock.calls) == 6
 
@@ -418,7 +418,7 @@ def test_connect_timeout_is_retried_even_for_post(mock: responses.RequestsMock, 
 
 def test_connection_refused_exhausted(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(API + "/users/me", body=refused())
-    exc = h.raises(TemporaryFailure, h.client(max_attempts=3).me)
+    exc = h.raises(RequestFailed, h.client(max_attempts=3).me)
     assert exc.message == f"could not connect to {BASE}: connection refused (3 attempts)"
 
 
@@ -481,7 +481,7 @@ def test_failed_lookup_leaves_the_outcome_unknown(mock: responses.RequestsMock, 
     mock.post(ORDERS, body=requests.ReadTimeout("read timed out"))
 
     def lookup() -> None:
-        raise TemporaryFailure("ActiveCampaign answered 503 Service Unavailable 6 times", 503)
+        raise RequestFailed("ActiveCampaign answered 503 Service Unavailable 6 times", 503)
 
     exc = h.raises(OutcomeUnknown, lambda: h.client().create_order(ORDER, lookup=lookup))
     assert "looking it up failed too" in exc.message
@@ -527,7 +527,7 @@ def test_find_orders_refuses_to_stop_early(mock: responses.RequestsMock, h: Harn
     """A lookup that silently stopped after some pages could miss the cart and cause a duplicate."""
     page = [{"id": str(i), "connectionid": "1", "externalid": f"9{i}"} for i in range(100)]
     mock.get(ORDERS, json={"ecomOrders": page, "meta": {"total": "1000000"}})
-    h.raises(TemporaryFailure, lambda: h.client().find_orders(connectionid="1", externalid="9"))
+    h.raises(RequestFailed, lambda: h.client().find_orders(connectionid="1", externalid="9"))
     assert len(mock.calls) == 100
 
 

@@ -13,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acorders.errors import ConfigError, ExitStatus, LockTimeout
-from acorders.ledger import DONE, LEDGER_NAME, PENDING, REJECTED, Key, Ledger, content_hash
+from acorders.push.ledger import (
+    DONE,
+    LEDGER_NAME,
+    PENDING,
+    REJECTED,
+    Key,
+    Ledger,
+    content_hash,
+)
 
 ACCOUNT = "http://127.0.0.1:9"
 CART = Key(ACCOUNT, "1", "cart", "c-1")
@@ -297,7 +305,7 @@ def test_content_hash_of_a_known_cart_is_pinned() -> None:
 def test_set_up_waits_out_a_lock_that_sqlite_does_not_wait_for() -> None:
     """SQLite answers "database is locked" at once to one of two runs creating a fresh ledger; the
     set-up tries again until the other is done, and gives up only on other errors or past its time."""
-    from acorders import ledger as module
+    from acorders.push import ledger as module
 
     calls: list[int] = []
 
@@ -331,7 +339,7 @@ def test_runs_opening_a_fresh_ledger_at_the_same_instant_all_succeed(tmp_path: P
     import sys
 
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom acorders.ledger import Ledger\n"
+        "import sys, time\nfrom pathlib import Path\nfrom acorders.push.ledger import Ledger\n"
         "go = float(sys.argv[2])\nwhile time.time() < go: pass\nLedger(Path(sys.argv[1])).close()\n"
     )
     for trial in range(8):

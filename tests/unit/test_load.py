@@ -19,7 +19,10 @@ from hypothesis import strategies as st
 
 from acorders import load
 from acorders.errors import ExitStatus, UsageError
+from acorders.load import base as load_base
+from acorders.load import json_parse, read, yaml_parse
 from acorders.models import Document, Severity
+from tests.helpers import documents
 
 GOOD = b'{"ecomOrder": {"externalcheckoutid": "c-1", "email": "a@example.com"}}\n'
 
@@ -53,7 +56,7 @@ def write(path: Path, data: bytes | str) -> Path:
 
 def load_paths(*paths: Path | str, fmt: str | None = None, stdin: Any = None) -> list[Document]:
     sources = load.collect_sources([str(p) for p in paths], fmt)
-    return list(load.iter_documents(sources, stdin))
+    return list(documents(sources, stdin))
 
 
 def load_stdin(data: bytes, fmt: str | None = None) -> list[Document]:
@@ -272,7 +275,7 @@ def test_stdin_empty_is_one_error() -> None:
 
 
 def test_stdin_over_the_size_limit_is_one_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "MAX_FILE_BYTES", 64)
+    monkeypatch.setattr(load_base, "MAX_FILE_BYTES", 64)
     data = json.dumps({"ecomOrder": {"x": "y" * 200}}, indent=2).encode()
     assert_single_error(load_stdin(data), "<stdin>", "limit")
 
@@ -341,7 +344,7 @@ def test_ndjson_invalid_utf8_line_is_an_error_for_that_line(tmp_path: Path) -> N
 
 
 def test_ndjson_overlong_line_is_an_error_for_that_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "MAX_LINE_BYTES", 40)
+    monkeypatch.setattr(load_base, "MAX_LINE_BYTES", 40)
     long = b'{"n": 2, "pad": "' + b"x" * 200 + b'"}\n'
     docs = load_paths(write(tmp_path / "batch.ndjson", b'{"n": 1}\n' + long + b'{"n": 3}\n'))
     assert lines(docs) == [1, 2, 3]
@@ -453,7 +456,7 @@ def test_recursive_anchor_is_refused(tmp_path: Path) -> None:
 
 def test_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
     bad = write(tmp_path / "bomb.yaml", ALIAS_BOMB)
-    assert_single_error(load_paths(bad), str(bad), f"{load.MAX_YAML_NODES:,}")
+    assert_single_error(load_paths(bad), str(bad), f"{yaml_parse.MAX_YAML_NODES:,}")
 
 
 def test_modest_aliases_are_fine(tmp_path: Path) -> None:
@@ -463,7 +466,7 @@ def test_modest_aliases_are_fine(tmp_path: Path) -> None:
 
 
 def test_oversized_json_and_yaml_files_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(load_base, "MAX_FILE_BYTES", 100)
     small = write(tmp_path / "small.json", b'{"n": 1}')
     big_json = write(tmp_path / "big.json", json.dumps({"pad": "x" * 500}).encode())
     big_yaml = write(tmp_path / "big.yaml", ("pad: " + "x" * 500 + "\n").encode())
@@ -503,7 +506,7 @@ def test_read_error_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(load.os, "open", fake_open)  # the loader reads files with os.open
+    monkeypatch.setattr(read.os, "open", fake_open)  # the loader reads files with os.open
     docs = load_paths(bad, good)
     assert_single_error(docs, str(bad), "cannot read", "Permission denied")
     assert docs[1].data is not None and docs[1].findings == []
@@ -591,9 +594,9 @@ json_values = st.recursive(
 def careful(data: bytes) -> Any:
     """The careful parser's reading of a whole JSON file, or the exception it raises."""
     try:
-        [doc] = list(load._json("x.json", load._decode(data)))
+        [doc] = list(json_parse.parse_json("x.json", load_base.decode(data)))
         return doc.data
-    except load._LoadError as exc:
+    except load_base.LoadError as exc:
         return exc
 
 
@@ -628,10 +631,10 @@ def test_fast_path_reads_what_the_careful_parser_reads(
         text = text.replace("0,", "0e0,")  # 10e0 is 10.0: a float json reads, written as orjson would not
     data = text.encode("utf-8")
     expected = careful(data)
-    fast = load._fast_object(data)
-    if isinstance(expected, load._LoadError):
-        assert fast is load._SLOW, f"the fast path accepted {text!r}, which the careful parser refuses: {expected}"
-    elif fast is not load._SLOW:
+    fast = json_parse.fast_object(data)
+    if isinstance(expected, load_base.LoadError):
+        assert fast is json_parse.SLOW, f"the fast path accepted {text!r}, which the careful parser refuses: {expected}"
+    elif fast is not json_parse.SLOW:
         assert typed(fast) == typed(expected)
 
 
@@ -653,8 +656,8 @@ def test_fast_path_reads_what_the_careful_parser_reads(
     ],
 )
 def test_fast_path_hands_over_what_it_cannot_read_exactly(data: bytes, slow: bool) -> None:
-    fast = load._fast_object(data)
-    assert (fast is load._SLOW) is slow
+    fast = json_parse.fast_object(data)
+    assert (fast is json_parse.SLOW) is slow
     if not slow:
         assert fast == careful(data)
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from acorders import plan as planner
-from acorders.ledger import DONE, PENDING, REJECTED, Key, Ledger
+from acorders.push import plan as planner
+from acorders.push.ledger import DONE, PENDING, REJECTED, Key, Ledger
+from acorders.push.lookup import Remote
 
 ACCOUNT = "http://127.0.0.1:9"
 CART = {"externalcheckoutid": "c-1", "connectionid": "1", "totalPrice": 100}
@@ -128,7 +129,7 @@ def orders(n: int, connection: str = "1") -> list[dict[str, Any]]:
 
 def test_remote_without_prepare_looks_up_each_cart() -> None:
     client = FakeClient(orders(3))
-    remote = planner.Remote(client)
+    remote = Remote(client)
     assert remote.find("1", "externalcheckoutid", "c-2")["id"] == "3"
     assert remote.find("1", "externalcheckoutid", "nope") is None
     assert [c[0] for c in client.calls] == ["find", "find"]
@@ -136,7 +137,7 @@ def test_remote_without_prepare_looks_up_each_cart() -> None:
 
 def test_prepare_lists_when_cheaper_than_lookups() -> None:
     client = FakeClient(orders(250))
-    remote = planner.Remote(client)
+    remote = Remote(client)
     remote.prepare({"1": 10})  # 3 pages < 10 look-ups
     assert [c for c in client.calls if c[0] == "list"] == [
         ("list", {"connectionid": "1", "limit": 100, "offset": 0}),
@@ -151,7 +152,7 @@ def test_prepare_lists_when_cheaper_than_lookups() -> None:
 
 def test_prepare_skips_the_listing_when_lookups_are_cheaper() -> None:
     client = FakeClient(orders(1000))
-    remote = planner.Remote(client)
+    remote = Remote(client)
     remote.prepare({"1": 3})  # 10 pages > 3 look-ups
     assert len(client.calls) == 1  # the first page only, to learn the total
     assert remote.find("1", "externalcheckoutid", "c-500")["id"] == "501"
@@ -160,13 +161,13 @@ def test_prepare_skips_the_listing_when_lookups_are_cheaper() -> None:
 
 def test_prepare_nothing_for_a_single_new_cart() -> None:
     client = FakeClient(orders(5))
-    planner.Remote(client).prepare({"1": 1, "2": 0})
+    Remote(client).prepare({"1": 1, "2": 0})
     assert client.calls == []
 
 
 def test_fresh_find_bypasses_the_index_and_learn_updates_it() -> None:
     client = FakeClient(orders(2))
-    remote = planner.Remote(client)
+    remote = Remote(client)
     remote.prepare({"1": 5})
     client.records.append({"id": "3", "connectionid": "1", "externalcheckoutid": "late", "externalid": None})
     assert remote.find("1", "externalcheckoutid", "late") is None  # the index is a snapshot
@@ -179,7 +180,7 @@ def test_fresh_find_bypasses_the_index_and_learn_updates_it() -> None:
 def test_index_is_per_connection() -> None:
     client = FakeClient(orders(3, "1") + [{"id": "9", "connectionid": "2", "externalcheckoutid": "c-0",
                                            "externalid": None}])
-    remote = planner.Remote(client)
+    remote = Remote(client)
     remote.prepare({"1": 5})
     assert remote.find("1", "externalcheckoutid", "c-0")["id"] == "1"
     calls = len(client.calls)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from acorders.pool import ForkPool, WorkerError
+from acorders.validate.pool import ForkPool, WorkerError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks")
 

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from acorders import push as core
-from acorders.client import Client
-from acorders.errors import ExitStatus
-from acorders.ledger import DONE, PENDING, REJECTED, Key, Ledger, content_hash
+from acorders.api.client import Client
+from acorders.errors import ConfigError, ExitStatus
 from acorders.models import Action, Document, Finding, Origin, PushResult, PushSummary
-from acorders.resolve import CustomerResolver
+from acorders.push import runner as core
+from acorders.push import send
+from acorders.push.customers import CustomerResolver
+from acorders.push.ledger import DONE, PENDING, REJECTED, Key, Ledger, content_hash
 from acorders.sandbox import Sandbox
-from tests.acceptance.conftest_push import SECRET_KEY, cart, envelope, records_per_checkout, sandbox
+from tests.helpers import SECRET_KEY, cart, envelope, records_per_checkout, sandbox
 
 
 def fast_sleep(seconds: float) -> None:
@@ -57,11 +58,11 @@ class Harness:
         self.sb = sb
         self.state = state
         self.ledger = Ledger.open(state)
-        self.last: core.Pusher | None = None
+        self.last: send.Pusher | None = None
 
-    def pusher(self, key: str = "sandbox", workers: int = 4) -> core.Pusher:
+    def pusher(self, key: str = "sandbox", workers: int = 4) -> send.Pusher:
         client = Client(self.sb.url, key, rate=1000, workers=workers, sleep=fast_sleep)
-        return core.Pusher(client, self.ledger, self.sb.url, CustomerResolver(client, self.ledger, self.sb.url))
+        return send.Pusher(client, self.ledger, self.sb.url, CustomerResolver(client, self.ledger, self.sb.url))
 
     def run(self, docs: list[Document], *, invalid: list[Document] = (), key: str = "sandbox", workers: int = 4,
             dry_run: bool = False) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
@@ -405,8 +406,8 @@ def test_failures_in_a_row_stop_the_run(h: Harness, sb: Sandbox) -> None:
     sb._faults.clear()
     assert status == ExitStatus.TEMPORARY
     counts = summary.counts
-    assert counts["failed"] == core.FAILURES_IN_A_ROW
-    assert counts["skipped"] == 10 - core.FAILURES_IN_A_ROW
+    assert counts["failed"] == send.FAILURES_IN_A_ROW
+    assert counts["skipped"] == 10 - send.FAILURES_IN_A_ROW
     assert "rerun" in (summary.stopped or "")
     # skipped carts were never sent, so nothing is pending for them
     assert sb.store.orders() == []
@@ -434,7 +435,7 @@ def test_group_keeps_a_cart_and_its_order_together() -> None:
     docs = [doc(cart(1), 1), doc(cart(2), 2), doc(cart(1, externalid="o-1"), 3), doc(cart(3, connectionid="2"), 4),
             doc(cart(1, connectionid="2"), 5), doc(cart("solo-order", externalid="o-1", externalcheckoutid=None), 6),
             doc(cart(2), 7)]
-    groups = core.group(docs)
+    groups = send.group(docs)
     lines = [[d.origin.line for d in g] for g in groups]
     assert lines == [[1, 3, 6], [2, 7], [4], [5]]
 
@@ -450,7 +451,7 @@ def test_exit_status() -> None:
     assert core.exit_status(summary(created=3, rejected=1), None) == ExitStatus.INVALID
     assert core.exit_status(summary(created=3, failed=1), None) == ExitStatus.TEMPORARY
     assert core.exit_status(summary(invalid=1, skipped=1), None) == ExitStatus.TEMPORARY
-    assert core.exit_status(summary(), core.Stop("403", ExitStatus.CONFIG)) == ExitStatus.CONFIG
+    assert core.exit_status(summary(), ConfigError("403")) == ExitStatus.CONFIG
 
 
 # --- concurrency and customers ------------------------------------------------------------------------

@@ -8,10 +8,8 @@ import time
 
 import pytest
 
-from acorders.ratelimit import RateLimiter
+from acorders.api.ratelimit import RateLimiter
 from tests.fakes import FakeClock
-
-
 
 
 def limiter(rate: float, clock: FakeClock) -> RateLimiter:

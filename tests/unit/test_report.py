@@ -11,8 +11,7 @@ import pytest
 
 from acorders import report
 from acorders.environment import Environment
-from acorders.models import Document, Finding, Origin, Severity
-from acorders.validate import Summary
+from acorders.models import Document, Finding, Origin, Severity, ValidateSummary
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -61,8 +60,8 @@ def documents() -> list[Document]:
     ]
 
 
-def feed(reporter: Any, docs: list[Document]) -> Summary:
-    summary = Summary(files=len({d.origin.source for d in docs}))
+def feed(reporter: Any, docs: list[Document]) -> ValidateSummary:
+    summary = ValidateSummary(files=len({d.origin.source for d in docs}))
     reporter.start(summary.files)
     for doc in docs:
         summary.add(doc)
@@ -99,7 +98,7 @@ def test_json_output_is_one_document_with_the_documented_shape() -> None:
 
 def test_json_output_with_no_documents_is_still_json() -> None:
     env = make_env()
-    report.build_reporter("json", env).finish(Summary())
+    report.build_reporter("json", env).finish(ValidateSummary())
     assert json.loads(out(env)) == {
         "documents": [],
         "ok": True,
@@ -234,13 +233,13 @@ def test_progress_goes_to_stderr_only_on_a_terminal_for_large_batches() -> None:
 @pytest.mark.parametrize(
     ("summary", "line"),
     [
-        (Summary(documents=1, valid=1, files=1), "1 document valid in 1 file"),
-        (Summary(documents=3, valid=3, files=2, warnings=2), "3 documents valid in 2 files, 2 warnings"),
-        (Summary(documents=3, valid=2, invalid=1, files=1, warnings=1), "1 of 3 documents invalid in 1 file, 1 warning"),
-        (Summary(), "no documents found"),
+        (ValidateSummary(documents=1, valid=1, files=1), "1 document valid in 1 file"),
+        (ValidateSummary(documents=3, valid=3, files=2, warnings=2), "3 documents valid in 2 files, 2 warnings"),
+        (ValidateSummary(documents=3, valid=2, invalid=1, files=1, warnings=1), "1 of 3 documents invalid in 1 file, 1 warning"),
+        (ValidateSummary(), "no documents found"),
     ],
 )
-def test_validate_line(summary: Summary, line: str) -> None:
+def test_validate_line(summary: ValidateSummary, line: str) -> None:
     assert line in report.validate_line(summary)
 
 

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 import responses
 
-from acorders import push as core
-from acorders.client import Client
-from acorders.errors import Rejected, TemporaryFailure
-from acorders.ledger import Ledger
+from acorders.api.client import Client
+from acorders.errors import Rejected, RequestFailed
 from acorders.models import Action, Document, Origin
-from acorders.resolve import CustomerResolver, customer_hints, is_duplicate
-from tests.acceptance.conftest_push import cart, envelope, sandbox
+from acorders.push import runner as core
+from acorders.push import send
+from acorders.push.customers import CustomerResolver, customer_hints
+from acorders.push.ledger import Ledger
+from tests.helpers import cart, envelope, sandbox
 
 ACCOUNT = "https://acct.api-us1.com"
 API = ACCOUNT + "/api/3"
@@ -79,11 +80,11 @@ def test_customer_hints() -> None:
 
 
 def test_is_duplicate() -> None:
-    assert is_duplicate(duplicate())
-    assert is_duplicate(Rejected("x", 422, [("ecomOrder.externalcheckoutid", "Duplicate externalcheckoutid")]))
-    assert is_duplicate(Rejected("x", 422, [(None, "The record already exists")]))
-    assert not is_duplicate(Rejected("x", 422, [("ecomCustomer.email", "The email field is invalid")],
-                                     ["field_invalid"]))
+    assert duplicate().duplicate
+    assert Rejected("x", 422, [("ecomOrder.externalcheckoutid", "Duplicate externalcheckoutid")]).duplicate
+    assert Rejected("x", 422, [(None, "The record already exists")]).duplicate
+    assert not Rejected("x", 422, [("ecomCustomer.email", "The email field is invalid")],
+                        ["field_invalid"]).duplicate
 
 
 # --- the resolver -------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def test_unresolvable_customer_rejects_only_that_cart(tmp_path: Path) -> None:
                 Document(Origin("c.ndjson", 2), envelope(cart(2, customerid=None, connectionid="404")))]
         with Ledger.open(tmp_path) as led:
             client = Client(sb.url, "sandbox", rate=1000)
-            pusher = core.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
+            pusher = send.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
             summary, status, results = core.run_push(core.Prepared([], [], docs), pusher, core.PushOptions(workers=2), Recorder(),
                                                      account=sb.url, ledger=led)
             client.close()
@@ -209,7 +210,7 @@ def test_envelope_ecomcustomer_externalid_is_used(tmp_path: Path) -> None:
         data = {"ecomOrder": cart(1, customerid=None), "ecomCustomer": {"externalid": "shop-42", "acceptsMarketing": "1"}}
         with Ledger.open(tmp_path) as led:
             client = Client(sb.url, "sandbox", rate=1000)
-            pusher = core.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
+            pusher = send.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
             result, = pusher.push_group([Document(Origin("c.json", 1), data)])
             client.close()
         assert result.action is Action.CREATED
@@ -274,7 +275,7 @@ def test_resolver_temporary_failure_is_not_cached(tmp_path: Path) -> None:
     with Ledger.open(tmp_path) as led:
         client = Client(ACCOUNT, KEY, rate=1000, max_attempts=2, sleep=lambda s: None)
         resolver = CustomerResolver(client, led, ACCOUNT)
-        with pytest.raises(TemporaryFailure):
+        with pytest.raises(RequestFailed):
             resolver.resolve("1", "j@example.com")
         assert led.customer(ACCOUNT, "1", "j@example.com") is None
         responses.replace(responses.GET, API + "/ecomCustomers",

@@ -311,7 +311,7 @@ def test_sample_is_valid(doc: Any, validator: str) -> None:
 def test_the_closed_schema_accepts_every_sample(doc: Any) -> None:
     """Samples use documented fields only: the closed variant (which lets push skip the unknown-field
     scan) must agree with the schema on them, envelope or bare."""
-    from acorders.schema import compiled_closed
+    from acorders.validate.schema import compiled_closed
 
     assert compiled_closed().is_valid(doc)
     assert compiled_closed().is_valid(doc.get("ecomOrder", doc))
@@ -323,7 +323,7 @@ def test_the_closed_schema_accepts_every_sample(doc: Any) -> None:
     ids=["envelope", "order", "product"],
 )
 def test_the_closed_schema_refuses_an_undocumented_field_anywhere(path: list[Any]) -> None:
-    from acorders.schema import compiled, compiled_closed
+    from acorders.validate.schema import compiled, compiled_closed
 
     doc = with_value(path, 1)
     assert compiled().is_valid(doc) and not compiled_closed().is_valid(doc)
@@ -333,7 +333,7 @@ def test_the_closed_schema_refuses_an_undocumented_field_anywhere(path: list[Any
 
 
 def test_the_closed_schema_refuses_an_undocumented_discount_field() -> None:
-    from acorders.schema import compiled, compiled_closed
+    from acorders.validate.schema import compiled, compiled_closed
 
     order = load_documents(SAMPLES / "order-with-discounts.json")[0]
     order = order.get("ecomOrder", order)

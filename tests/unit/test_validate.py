@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from acorders import load
-from acorders.models import Document, Finding, Origin, Severity
-from acorders.validate import Summary, ValidateOptions, Validator, format_path, run
+from acorders.models import Document, Finding, Origin, Severity, ValidateSummary
+from acorders.validate import ValidateOptions, Validator, run
+from acorders.validate.messages import format_path
+from tests.helpers import documents
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)  # after every date used here
 NEGATIVE_DIR = Path(__file__).resolve().parents[1] / "negative"
@@ -63,7 +65,7 @@ def expected_path(entry: dict[str, Any]) -> str | None:
 
 def sample_documents() -> list[Document]:
     samples = Path(__file__).resolve().parents[2] / "samples"
-    return list(load.iter_documents(load.collect_sources([str(samples)])))
+    return list(documents(load.collect_sources([str(samples)])))
 
 
 @pytest.mark.parametrize("doc", sample_documents(), ids=str)
@@ -87,7 +89,7 @@ def test_every_negative_file_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("name", sorted(set(EXPECTED) - RESOLVED_AT_PUSH))
 def test_every_negative_file_is_invalid_at_its_expected_path(name: str) -> None:
-    docs = list(load.iter_documents(load.collect_sources([str(NEGATIVE_DIR / name)])))
+    docs = list(documents(load.collect_sources([str(NEGATIVE_DIR / name)])))
     assert len(docs) == 1
     doc = Validator(ValidateOptions(now=NOW)).check(docs[0])
     assert doc.data is not None, "negative examples are valid JSON; only the schema rejects them"
@@ -95,7 +97,7 @@ def test_every_negative_file_is_invalid_at_its_expected_path(name: str) -> None:
 
 
 def test_missing_customerid_with_email_is_info_and_valid() -> None:
-    docs = list(load.iter_documents(load.collect_sources([str(NEGATIVE_DIR / "missing-customerid.json")])))
+    docs = list(documents(load.collect_sources([str(NEGATIVE_DIR / "missing-customerid.json")])))
     doc = Validator(ValidateOptions(now=NOW)).check(docs[0])
     assert doc.valid
     assert [(f.path, f.severity) for f in doc.findings] == [("ecomOrder.customerid", Severity.INFO)]
@@ -327,7 +329,7 @@ def test_check_never_raises_for_non_json_data(cart_order: dict[str, Any], extra:
     assert errors(doc)
 
 
-# --------------------------------------------------------------------------- run, Summary, format_path
+# --------------------------------------------------------------------------- run, ValidateSummary, format_path
 
 
 class RecordingReporter:
@@ -343,7 +345,7 @@ class RecordingReporter:
     def item(self, obj: Document) -> None:
         self.calls.append(("item", (str(obj.origin), obj.valid)))
 
-    def finish(self, summary: Summary) -> None:
+    def finish(self, summary: ValidateSummary) -> None:
         self.calls.append(("finish", summary.as_dict()))
 
 
@@ -373,14 +375,14 @@ def test_run_streams_every_document_to_the_reporter(tmp_path: Path, cart_order: 
 
 
 def test_summary_counts_warnings_and_validity(cart_order: dict[str, Any]) -> None:
-    summary = Summary()
+    summary = ValidateSummary()
     validator = Validator(ValidateOptions(now=NOW))
     warned = dict(cart_order, colour="red", size="L", externalcheckoutid="w")
     for doc in [Document(Origin("a"), envelope(cart_order)), Document(Origin("b"), warned), Document(Origin("c"), [])]:
         summary.add(validator.check(doc))
     assert summary.as_dict() == {"documents": 3, "valid": 2, "invalid": 1, "warnings": 2, "files": 0}
     assert not summary.ok
-    assert Summary(documents=2, valid=2).ok
+    assert ValidateSummary(documents=2, valid=2).ok
 
 
 @pytest.mark.parametrize(
@@ -405,6 +407,6 @@ def test_decimal_amount_in_a_json_file_is_caught_through_the_loader(tmp_path) ->
     text = json.dumps(order).replace('"totalPrice": "9111"', '"totalPrice": 9111.0')
     path = tmp_path / "cart.json"
     path.write_text(text)
-    [doc] = load.iter_documents(load.collect_sources([str(path)]))
+    [doc] = documents(load.collect_sources([str(path)]))
     Validator().check(doc)
     assert [(f.path, f.severity.value) for f in doc.findings] == [("ecomOrder.totalPrice", "error")]

@@ -1,6 +1,5 @@
-"""acorders.workers and acorders.launch: a batch checked on every core reports exactly what one process
-reports, in the same order; workers started ahead (the spare) are used by a big batch and stopped when
-no batch takes them."""
+"""acorders.validate.parallel and acorders.launch: a batch checked on every core reports exactly what one
+process reports, in the same order; the entry point loads without Ctrl-C tracebacks or the collector."""
 
 from __future__ import annotations
 
@@ -13,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from acorders import launch, load, workers
+from acorders import launch, load
 from acorders import validate as core
+from acorders.validate import parallel as workers
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="the pool forks")
 
@@ -93,87 +93,6 @@ def test_every_core_reports_what_one_process_reports(batch: Path, monkeypatch: p
     assert alone.summary["documents"] == workers.MIN_FILES + 37 + 1 + 3 + 1
 
 
-def test_a_big_batch_takes_the_spare_workers(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from acorders import pool
-
-    workers.start_spare()
-    spare = workers._spare
-    assert spare is not None
-
-    def no_new_pool(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the batch forked workers of its own")
-
-    monkeypatch.setattr(pool, "ForkPool", no_new_pool)
-    try:
-        result = check(batch)
-    finally:
-        workers.stop_spare()
-    assert workers._spare is None
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert result.rows == check(batch).rows
-    for pid in spare.pids:  # taken, used and reaped by the batch
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-
-
-def test_unused_spare_workers_are_stopped_and_reaped(tmp_path: Path) -> None:
-    workers.start_spare()
-    spare = workers._spare
-    assert spare is not None
-    workers.stop_spare()
-    assert workers._spare is None
-    for pid in spare.pids:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-    workers.stop_spare()  # nothing left: a no-op
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["validate", "{dir}"], True),
-        (["--debug", "validate", "-o", "json", "{dir}"], True),
-        (["validate", "{file}"], False),  # one file: one process is faster than forking
-        (["validate", "{dir}", "-"], False),  # stdin is read in order by the parent
-        (["validate", "--help", "{dir}"], False),
-        (["push", "{dir}"], False),  # push forks its own, after reading the ledger
-        (["validate"], False),
-        ([], False),
-    ],
-)
-def test_which_commands_start_workers_ahead(tmp_path: Path, args: list[str], expected: bool) -> None:
-    (tmp_path / "f.json").write_text("{}", encoding="utf-8")
-    filled = [a.format(dir=tmp_path, file=tmp_path / "f.json") for a in args]
-    assert launch.big_validate(filled) is expected
-
-
-def test_many_files_start_workers_ahead_without_a_directory(tmp_path: Path) -> None:
-    files = [str(tmp_path / f"c{i}.json") for i in range(workers.MIN_FILES)]
-    assert launch.big_validate(["validate", *files])
-    assert not launch.big_validate(["validate", *files[1:]])
-
-
-def test_a_small_batch_takes_warm_workers_but_not_for_ndjson(tmp_path: Path, cart_order: dict[str, Any],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Started ahead, the workers are cheaper than loading the validator in this process, even for a few
-    files; an NDJSON file stays here, where its documents stream."""
-    for i in range(3):
-        (tmp_path / f"c{i}.json").write_text(json.dumps({**cart_order, "externalcheckoutid": f"c{i}"}), encoding="utf-8")
-    workers.start_spare()
-    try:
-        warm = check(tmp_path)
-        assert workers._spare is None  # taken
-        (tmp_path / "more.ndjson").write_text(json.dumps(cart_order) + "\n", encoding="utf-8")
-        workers.start_spare()
-        with_ndjson = check(tmp_path)
-        assert workers._spare is not None  # left alone
-    finally:
-        workers.stop_spare()
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert warm.rows == check(tmp_path).rows[:3] and with_ndjson.rows == check(tmp_path).rows
-    assert warm.summary["documents"] == 3
-
-
 def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
     """The entry point loads the CLI with Ctrl-C ending the process outright and the cyclic collector
     off; a command gets KeyboardInterrupt back and the collector on, after a freeze of what start-up made,
@@ -182,17 +101,18 @@ def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(
     import signal
     import sys
 
-    import acorders.cli
+    import acorders.cli.app
 
     seen: dict[str, Any] = {}
 
-    def command() -> None:
+    def command(on_start: Any = None) -> None:
         seen["loading"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
-        launch.loaded()  # what every command's wrapper does first
+        assert on_start is launch.loaded
+        on_start()  # what every command's wrapper does first
         seen["running"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
         seen["frozen"] = gc.get_freeze_count()
 
-    monkeypatch.setattr(acorders.cli, "main", command)
+    monkeypatch.setattr(acorders.cli.app, "main", command)
     monkeypatch.setattr(sys, "argv", ["acorders", "--version"])
     before = signal.getsignal(signal.SIGINT)
     try:

@@ -8,86 +8,56 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 from urllib.parse import quote, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from acorders import __version__
-from acorders.apierrors import (
+from acorders.api.answers import (
     KEY_HINT,
-    NetworkFailure,
     classify_network_error,
     config_error_for,
     describe_failure,
     error_for_response,
-    exhausted_message,
     ids_as_str,
     parse_json,
     retry_after_seconds,
     status_text,
     summarize_body,
 )
-from acorders.errors import ConfigError, NotFound, OutcomeUnknown, TemporaryFailure
-from acorders.ratelimit import RateLimiter
+from acorders.api.ratelimit import RateLimiter
+from acorders.api.retry import Attempts, Retry, backoff_delay, settle_delay
+from acorders.api.stats import ClientStats, RequestLog
+from acorders.errors import ConfigError, NotFound, OutcomeUnknown, RequestFailed
+from acorders.models import blank
 
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]  # a record as the API returns it (ids as strings)
 
-BACKOFF_BASE = 0.5
-BACKOFF_FACTOR = 2.0
-BACKOFF_CAP = 30.0
-_rng = random.Random()  # module-level so tests can pin the jitter
 
 
-@dataclass(frozen=True)
-class RequestLog:
-    """One HTTP attempt, for ``-v``. Never contains the API key."""
+class _Call(NamedTuple):
+    """What one API call sends, whatever the attempt."""
 
     method: str
-    path: str  # relative to /api/3, with query string: "/ecomOrders?filters[externalcheckoutid]=123"
-    status: int | None
-    duration: float
-    attempt: int  # 1 = first try
-    error: str | None = None  # "timeout", "connection dropped", "connection refused", ...
+    path: str  # relative to /api/3, without the query
+    rel: str  # the path with its query string, as logged
+    data: bytes | None
+    headers: dict[str, str] | None
+    root: str  # the body's envelope key ("ecomOrder"), for the paths in a 422's errors
 
-
-@dataclass
-class ClientStats:
-    """Thread-safe counters for the push report and the benchmark."""
-
-    requests: int = 0  # HTTP attempts sent, retries included
-    throttled: int = 0  # 429 answers
-    retries: int = 0  # attempts that were retries
-    server_errors: int = 0  # 5xx answers
-    network_errors: int = 0  # timeouts, refused or dropped connections
-    unknown_outcomes: int = 0  # writes whose outcome was unknown (then looked up)
-    retry_sleep: float = 0.0  # seconds slept before retries
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def add(self, **deltas: float) -> None:
-        """Add to one or more counters atomically: ``stats.add(requests=1, throttled=1)``."""
-        with self._lock:
-            for name, delta in deltas.items():
-                setattr(self, name, getattr(self, name) + delta)
-
-    def snapshot(self) -> dict[str, float]:
-        """A consistent copy of all counters."""
-        with self._lock:
-            return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
-
-
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * factor**(attempt-1))]."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * BACKOFF_FACTOR ** min(attempt - 1, 64))
-    return _rng.random() * ceiling
+    @classmethod
+    def of(cls, method: str, path: str, params: dict[str, Any] | None, body: Any) -> _Call:
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, safe="[]")
+        data = json.dumps(body).encode() if body is not None else None
+        root = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else "ecomOrder"
+        headers = {"Content-Type": "application/json"} if data is not None else None
+        return cls(method.upper(), path, path + ("?" + query if query else ""), data, headers, root)
 
 
 class Client:
@@ -156,86 +126,79 @@ class Client:
         Retries 429 (honouring Retry-After, pausing every thread), 5xx and network errors with backoff,
         within max_attempts and max_retry_seconds of sleeping. A POST whose outcome is unknown (read
         timeout, dropped connection, 500/502/504) raises OutcomeUnknown instead of being re-sent."""
-        method = method.upper()
-        query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, safe="[]")
-        rel = path + ("?" + query if query else "")
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else None
-        root = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else "ecomOrder"
-        slept = 0.0
-        failures: list[str] = []  # one description per failed attempt, for the final message
-        status: int | None = None
-        attempt = 0
+        call = _Call.of(method, path, params, body)
+        attempts = Attempts(self.max_attempts, self.max_retry_seconds)
         while True:
-            attempt += 1
-            if attempt > 1:
+            if attempts.start() > 1:
                 self.stats.add(retries=1)
-            self.limiter.acquire()
-            started = time.perf_counter()
-            fatal: Exception | None = None
-            failure: NetworkFailure | None = None
-            try:
-                resp = self._session.request(
-                    method, self._api + rel, data=data, headers=headers, timeout=self._timeout,
-                    allow_redirects=False,  # a redirect would carry the Api-Token header to another host
-                )
-                content = resp.content
-            except requests.RequestException as exc:
-                resp, failure = None, classify_network_error(exc)
-                fatal = config_error_for(exc, self.base_url)
-                log.debug("%s %s failed: %s", method, rel, self._redact(f"{type(exc).__name__}: {exc}"))
-            self.stats.add(requests=1)
-            duration = time.perf_counter() - started
-            pause_everyone = False
-            if failure is not None:  # no answer
-                self._report(RequestLog(method, rel, None, duration, attempt, failure.label))
-                if fatal is not None:
-                    raise fatal
-                self.stats.add(network_errors=1)
-                status = None
-                what = describe_failure(failure.label, self.base_url, self._timeout)
-                if method == "POST" and failure.maybe_sent:
-                    self._unknown(f"{method} {path}: no answer ({what})", None)
-                failures.append(what)
-                delay = backoff_delay(attempt)
-            else:
-                assert resp is not None  # set whenever no failure was recorded
-                status = resp.status_code
-                self._report(RequestLog(method, rel, status, duration, attempt, None))
-                content = content.replace(self.__key.encode(), b"***") if self.__key else content  # echoes
-                if 200 <= status < 300:
-                    return self._decode(method, path, status, content)
-                if status == 429:
-                    self.stats.add(throttled=1)
-                    failures.append(f"ActiveCampaign answered {status_text(status)}")
-                    asked = retry_after_seconds(resp.headers.get("Retry-After"))
-                    remaining = self.max_retry_seconds - slept
-                    if asked is not None and asked > remaining and attempt < self.max_attempts:
-                        raise TemporaryFailure(
-                            f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
-                            f"more than the {remaining:g} s left of the retry limit", 429)
-                    delay = asked if asked is not None else backoff_delay(attempt)
-                    pause_everyone = True
-                elif status >= 500:
-                    self.stats.add(server_errors=1)
-                    if method == "POST" and status != 503:  # 503: not processed; others: may have been
-                        self._unknown(f"{method} {path}: ActiveCampaign answered {status_text(status)}", status)
-                    failures.append(f"ActiveCampaign answered {status_text(status)}")
-                    delay = backoff_delay(attempt)
-                else:
-                    location = self._redact(resp.headers.get("Location") or "") or None
-                    raise error_for_response(status, content, location, path=rel, base_url=self.base_url, root=root)
-            remaining = self.max_retry_seconds - slept
-            if attempt >= self.max_attempts or remaining <= 0:
-                limit = self.max_retry_seconds if remaining <= 0 else None
-                raise TemporaryFailure(exhausted_message(failures, limit), status)
-            delay = min(delay, remaining)
-            if pause_everyone:
+            outcome = self._attempt(call, attempts)
+            if not isinstance(outcome, Retry):
+                return outcome
+            delay = attempts.next_delay(outcome)
+            if outcome.pause_everyone:
                 self.limiter.pause(delay)  # every thread holds back, not just this one
-            log.debug("retrying %s %s in %.2f s (attempt %d failed)", method, rel, delay, attempt)
+            log.debug("retrying %s %s in %.2f s (attempt %d failed)", call.method, call.rel, delay, attempts.number)
             self.stats.add(retry_sleep=delay)
             self._sleep(delay)
-            slept += delay
+            attempts.slept += delay
+
+    def _attempt(self, call: _Call, attempts: Attempts) -> Record | Retry:
+        """One HTTP attempt, at this run's rate: the answer's record, a Retry, or an exception that is final."""
+        self.limiter.acquire()
+        started = time.perf_counter()
+        try:
+            resp = self._session.request(
+                call.method, self._api + call.rel, data=call.data, headers=call.headers, timeout=self._timeout,
+                allow_redirects=False,  # a redirect would carry the Api-Token header to another host
+            )
+            content = resp.content
+        except requests.RequestException as exc:
+            log.debug("%s %s failed: %s", call.method, call.rel, self._redact(f"{type(exc).__name__}: {exc}"))
+            self.stats.add(requests=1)
+            return self._no_answer(call, attempts, exc, time.perf_counter() - started)
+        self.stats.add(requests=1)
+        status = resp.status_code
+        self._report(RequestLog(call.method, call.rel, status, time.perf_counter() - started, attempts.number, None))
+        content = content.replace(self.__key.encode(), b"***") if self.__key else content  # echoes
+        if 200 <= status < 300:
+            return self._decode(call.method, call.path, status, content)
+        if status == 429:
+            return self._throttled(resp, attempts)
+        if status >= 500:
+            self.stats.add(server_errors=1)
+            if call.method == "POST" and status != 503:  # 503: not processed; others: may have been
+                self._unknown(f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status)
+            attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
+            return Retry(backoff_delay(attempts.number))
+        location = self._redact(resp.headers.get("Location") or "") or None
+        raise error_for_response(status, content, location, path=call.rel, base_url=self.base_url, root=call.root)
+
+    def _no_answer(self, call: _Call, attempts: Attempts, exc: requests.RequestException, duration: float) -> Retry:
+        """No answer came: a fault no retry fixes (bad URL, certificate) is final; a write that may have
+        reached the server is an unknown outcome; anything else is tried again."""
+        failure = classify_network_error(exc)
+        self._report(RequestLog(call.method, call.rel, None, duration, attempts.number, failure.label))
+        fatal = config_error_for(exc, self.base_url)
+        if fatal is not None:
+            raise fatal
+        self.stats.add(network_errors=1)
+        what = describe_failure(failure.label, self.base_url, self._timeout)
+        if call.method == "POST" and failure.maybe_sent:
+            self._unknown(f"{call.method} {call.path}: no answer ({what})", None)
+        attempts.failed(what, None)
+        return Retry(backoff_delay(attempts.number))
+
+    def _throttled(self, resp: requests.Response, attempts: Attempts) -> Retry:
+        """A 429: wait as long as Retry-After asks, every thread, unless that is more than the run may spend."""
+        self.stats.add(throttled=1)
+        attempts.failed(f"ActiveCampaign answered {status_text(429)}", 429)
+        asked = retry_after_seconds(resp.headers.get("Retry-After"))
+        remaining = attempts.remaining
+        if asked is not None and asked > remaining and attempts.number < self.max_attempts:
+            raise RequestFailed(
+                f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
+                f"more than the {remaining:g} s left of the retry limit", 429)
+        return Retry(asked if asked is not None else backoff_delay(attempts.number), pause_everyone=True)
 
     def _report(self, entry: RequestLog) -> None:
         log.debug("%s %s -> %s in %.3f s (attempt %d)", entry.method, entry.path,
@@ -260,17 +223,17 @@ class Client:
         message = f"ActiveCampaign answered {status_text(status)} with {summarize_body(content)} instead of JSON"
         if method == "POST":  # a 2xx to a create: it probably worked, but we cannot tell what was created
             self._unknown(f"{method} {path}: {message}", status)
-        raise TemporaryFailure(message, status)
+        raise RequestFailed(message, status)
 
     def _record(self, method: str, path: str, answer: Record, key: str) -> Record:
         """The record under ``key`` with ids as strings; a 2xx without it is not an answer we can use."""
         record = answer.get(key)
-        if isinstance(record, dict) and record.get("id") not in (None, ""):
+        if isinstance(record, dict) and not blank(record.get("id")):
             return ids_as_str(record)
         message = f"{method} {path}: ActiveCampaign answered without a {key} record"
         if method == "POST":
             self._unknown(message, None)
-        raise TemporaryFailure(message, None)
+        raise RequestFailed(message, None)
 
     def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int]:
         """One page of a list endpoint: (records, meta.total)."""
@@ -294,7 +257,7 @@ class Client:
             records.extend(page)
             if not page or len(records) >= total:
                 return records
-        raise TemporaryFailure(f"GET {path}: more than {len(records)} records match; cannot check them all", None)
+        raise RequestFailed(f"GET {path}: more than {len(records)} records match; cannot check them all", None)
 
     # -- orders -------------------------------------------------------------------------------------
 
@@ -312,13 +275,12 @@ class Client:
                 return self._record("POST", "/ecomOrders", answer, "ecomOrder"), False
             except OutcomeUnknown as exc:
                 unknown = exc
-            # Give a slow server time to finish the request we lost before looking for its result.
-            delay = min(BACKOFF_CAP, BACKOFF_BASE * BACKOFF_FACTOR ** round_) * (0.5 + _rng.random() / 2)
+            delay = settle_delay(round_)  # a slow server may still be finishing the request we lost
             self.stats.add(retry_sleep=delay)
             self._sleep(delay)
             try:
                 found = lookup()
-            except TemporaryFailure as exc:
+            except RequestFailed as exc:
                 raise OutcomeUnknown(
                     f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status) from None
             if found is not None:

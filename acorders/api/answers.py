@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 from acorders.errors import AuthError, ConfigError, NotFound, Rejected, WrongURLError
+from acorders.models import blank
 
 NOT_JSON: Any = object()  # sentinel: the body is not JSON (HTML, empty, truncated)
 
@@ -132,7 +133,7 @@ def _parse_entry(entry: Any, root: str) -> tuple[str | None, str, str | None]:
     title = _text(entry.get("title") or "")
     detail = _text(entry.get("detail") or "")
     code = entry.get("code")
-    code = str(code) if code not in (None, "") else None
+    code = None if blank(code) else str(code)
     message = title or detail or (f"error {code}" if code else _text(entry))
     if title and detail and detail != title:
         message = f"{title} ({detail})"

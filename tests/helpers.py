@@ -1,4 +1,4 @@
-"""Helpers shared by the push, ledger, crash-safety and account tests (imported explicitly, not a conftest).
+"""Helpers shared by the tests (imported explicitly as tests.helpers, not a conftest).
 
 Carts are generated from samples/reference-cart.json with distinct externalcheckoutid values; the sandbox
 runs in this process on 127.0.0.1 with no rate limit and no latency unless a test asks for them.
@@ -19,7 +19,7 @@ from typing import Any
 
 from acorders.sandbox import Sandbox, SandboxConfig
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 REFERENCE = json.loads((SAMPLES / "reference-cart.json").read_text(encoding="utf-8"))["ecomOrder"]
 KEY = "sandbox"
@@ -112,3 +112,10 @@ def json_results(stdout: str) -> dict[str, Any]:
 
 def actions(data: Mapping[str, Any]) -> collections.Counter[str]:
     return collections.Counter(r["action"] for r in data["results"])
+
+
+def documents(sources: Iterable[Any], stdin: Any = None) -> list[Any]:
+    """Every document of every source, in order (the loader's contract, for tests)."""
+    from acorders.load import load_source
+
+    return [doc for source in sources for doc in load_source(source, stdin)]

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_NAME = "ecomOrder.schema.json"
-_HERE = Path(__file__).resolve().parent
-_CANDIDATES = (_HERE / "schemas" / SCHEMA_NAME, _HERE.parent / "schemas" / SCHEMA_NAME)
+_PACKAGE = Path(__file__).resolve().parents[1]  # acorders/
+_CANDIDATES = (_PACKAGE / "schemas" / SCHEMA_NAME, _PACKAGE.parent / "schemas" / SCHEMA_NAME)  # wheel, checkout
 
 
 def schema_path() -> Path:

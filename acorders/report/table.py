@@ -1,21 +1,21 @@
-"""Report: render result objects (validated documents, push results) as a table, JSON or NDJSON.
-
-A small registry keyed by output format, as in check-jsonschema. Reporters are streamed: they get each
-item as it is done, so NDJSON and JSON output of a million documents never sit in memory. Results go to
-stdout; progress bars and the NDJSON summary go to stderr.
-"""
+"""Tables for people: rich tables on a terminal, a summary line that reads well in a log."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Protocol
+from typing import Any
 
 from acorders.environment import Environment
-from acorders.models import Action, Document, PushResult, PushSummary, Severity
-from acorders.validate import Summary
+from acorders.models import (
+    Action,
+    Document,
+    PushResult,
+    PushSummary,
+    Severity,
+    ValidateSummary,
+)
+from acorders.report.base import BaseReporter, Item, Summary
 
-OUTPUTS = ("table", "json", "ndjson")
 COLLAPSE_UNCHANGED = 100  # a rerun over thousands of unchanged carts shows them as one row on a terminal
 PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
 
@@ -33,72 +33,7 @@ _ACTION_STYLE = {
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 
-class Reporter(Protocol):
-    def start(self, total: int | None) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-    def item(self, obj: Document | PushResult) -> None: ...
-    def finish(self, summary: Summary | PushSummary) -> None: ...
-
-
-def document_dict(doc: Document) -> dict[str, Any]:
-    return {
-        "source": doc.origin.source,
-        "line": doc.origin.line,
-        "valid": doc.valid,
-        "errors": [f.as_dict() for f in doc.findings],
-    }
-
-
-def _item_dict(obj: Document | PushResult) -> dict[str, Any]:
-    return document_dict(obj) if isinstance(obj, Document) else obj.as_dict()
-
-
-class _Base:
-    def __init__(self, env: Environment, quiet: bool = False) -> None:
-        self.env = env
-        self.quiet = quiet
-
-    def start(self, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-
-class JsonReporter(_Base):
-    """One JSON document, written as it goes: the items first, then ok and summary."""
-
-    def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
-        super().__init__(env, quiet)
-        self.key = key
-        self._count = 0
-
-    def item(self, obj: Document | PushResult) -> None:
-        out = self.env.stdout
-        out.write(f'{{"{self.key}": [\n' if self._count == 0 else ",\n")
-        out.write(json.dumps(_item_dict(obj), ensure_ascii=False))
-        self._count += 1
-
-    def finish(self, summary: Summary | PushSummary) -> None:
-        out = self.env.stdout
-        out.write(f'{{"{self.key}": [' if self._count == 0 else "\n")
-        tail = {"ok": summary.ok, "summary": summary.as_dict()}
-        out.write("], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
-        out.flush()
-
-
-class NdjsonReporter(_Base):
-    """One object per line on stdout, flushed as it goes; the summary goes to stderr."""
-
-    def item(self, obj: Document | PushResult) -> None:
-        self.env.stdout.write(json.dumps(_item_dict(obj), ensure_ascii=False) + "\n")
-        self.env.stdout.flush()
-
-    def finish(self, summary: Summary | PushSummary) -> None:
-        self.env.log(json.dumps({"ok": summary.ok, "summary": summary.as_dict()}))
-
-
-class TableReporter(_Base):
+class TableReporter(BaseReporter):
     """Rich tables: problems (validate) or one row per cart (push), then a one-line summary."""
 
     def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
@@ -113,7 +48,13 @@ class TableReporter(_Base):
     def start(self, total: int | None) -> None:
         if not self.env.stderr_isatty or (total is not None and total < PROGRESS_MIN_ITEMS):
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         what = "files" if self.key == "documents" else "carts"
         self._progress = Progress(
@@ -132,7 +73,7 @@ class TableReporter(_Base):
         if self._progress is not None:
             self._progress.advance(self._task, n)
 
-    def item(self, obj: Document | PushResult) -> None:
+    def item(self, obj: Item) -> None:
         if isinstance(obj, Document):
             if not obj.findings:
                 return
@@ -151,7 +92,7 @@ class TableReporter(_Base):
         else:
             self._results.append(obj)
 
-    def finish(self, summary: Summary | PushSummary) -> None:
+    def finish(self, summary: Summary) -> None:
         if self._progress is not None:
             self._progress.stop()
         line = summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
@@ -214,7 +155,7 @@ def plain(markup: str) -> str:
     return _TAG.sub("", markup).replace("\\[", "[")
 
 
-def validate_line(summary: Summary) -> str:
+def validate_line(summary: ValidateSummary) -> str:
     files = f" in {summary.files} file{'s' if summary.files != 1 else ''}" if summary.files else ""
     warnings = f", {summary.warnings} warning{'s' if summary.warnings != 1 else ''}" if summary.warnings else ""
     if summary.documents == 0:
@@ -236,13 +177,3 @@ def summary_line(summary: PushSummary) -> str:
 
         line += f"\n[red]stopped:[/] {escape(summary.stopped)}"
     return line
-
-
-REPORTERS: dict[str, type[_Base]] = {"table": TableReporter, "json": JsonReporter, "ndjson": NdjsonReporter}
-
-
-def build_reporter(output: str, env: Environment, *, quiet: bool = False, key: str = "documents") -> Reporter:
-    cls = REPORTERS[output]
-    if cls is NdjsonReporter:
-        return cls(env, quiet)  # type: ignore[return-value]
-    return cls(env, quiet, key)  # type: ignore[call-arg, return-value]

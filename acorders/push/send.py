@@ -1,4 +1,4 @@
-"""Send: validated documents to ActiveCampaign through the ledger, at the account's rate, one result each.
+"""Send: planned documents to ActiveCampaign through the ledger, at the account's rate, one result each.
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
 order by one worker, so two threads never race to create one cart. A 403 or a wrong URL stops the run at
@@ -8,53 +8,37 @@ once; a cart the API rejects is reported and the others go on.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from acorders import plan as planner
 from acorders.errors import (
-    AuthError,
-    CartError,
     ConfigError,
-    ExitStatus,
+    Interrupted,
     NotFound,
     Rejected,
-    TemporaryFailure,
+    RequestFailed,
+    RunError,
+    UnavailableError,
 )
-from acorders.ledger import DONE, PENDING, REJECTED, Ledger, content_hash
-from acorders.models import Action, Document, Finding, PushResult, PushSummary
-from acorders.resolve import CustomerResolver, customer_hints, is_duplicate
+from acorders.models import (
+    Action,
+    Document,
+    Finding,
+    PushResult,
+    blank,
+    connection_of,
+    ids,
+)
+from acorders.push import plan as planner
+from acorders.push.customers import CustomerResolver, customer_hints
+from acorders.push.ledger import DONE, PENDING, REJECTED, Ledger, content_hash
+from acorders.push.lookup import Remote
+from acorders.push.plan import result_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
 FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of waiting out every cart
-
-
-@dataclass(frozen=True, slots=True)
-class PushOptions:
-    workers: int = 8
-    dry_run: bool = False
-    wait: float = 30.0
-    move_pushed: Path | None = None
-    move_failed: Path | None = None
-
-
-class Stop(Exception):
-    """The whole run must stop (403, wrong URL, too many failures in a row)."""
-
-    def __init__(self, reason: str, status: ExitStatus) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-def result_for(doc: Document, action: Action, **kwargs: Any) -> PushResult:
-    checkout, ext = doc.key
-    return PushResult(doc.origin, checkout, ext, action, **kwargs)
 
 
 class Pusher:
@@ -64,9 +48,9 @@ class Pusher:
         self.client = client
         self.ledger = ledger
         self.account = account
-        self.remote = planner.Remote(client)
+        self.remote = Remote(client)
         self.resolver = resolver
-        self.stop: Stop | None = None
+        self.stop: RunError | None = None  # why the whole run must stop, once it must
         self._failures = 0
         self._lock = threading.Lock()
 
@@ -74,7 +58,7 @@ class Pusher:
         results = []
         for doc in docs:
             if self.stop is not None:
-                results.append(result_for(doc, Action.SKIPPED, errors=[Finding(None, f"not sent: {self.stop.reason}")]))
+                results.append(result_for(doc, Action.SKIPPED, errors=[Finding(None, f"not sent: {self.stop.message}")]))
                 continue
             results.append(self.push_one(doc))
         return results
@@ -91,10 +75,10 @@ class Pusher:
             self._record(plan, REJECTED, Action.REJECTED, status=exc.status, error=exc.message, doc=doc)
             errors = [Finding(path, message) for path, message in exc.errors] or [Finding(None, exc.message)]
             result = result_for(doc, Action.REJECTED, id=plan.ac_id, status=exc.status, errors=errors)
-        except (AuthError, ConfigError) as exc:
-            self._halt(Stop(exc.message, exc.exit_status))
+        except ConfigError as exc:  # 403, a wrong URL: nothing else will go through either
+            self._halt(exc)
             result = result_for(doc, Action.FAILED, errors=[Finding(None, exc.message)])
-        except TemporaryFailure as exc:  # includes OutcomeUnknown: the intent stays pending for the next run
+        except RequestFailed as exc:  # includes OutcomeUnknown: the intent stays pending for the next run
             self._record(plan, PENDING, Action.FAILED, status=exc.status, error=exc.message, doc=doc)
             result = result_for(doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)])
         except Exception as exc:  # noqa: BLE001 - a bug must not lose the other carts; the intent stays pending
@@ -107,16 +91,16 @@ class Pusher:
             self._failures = self._failures + 1 if result.action is Action.FAILED else 0
             if self._failures >= FAILURES_IN_A_ROW and self.stop is None:
                 reason = f"{FAILURES_IN_A_ROW} carts in a row failed ({result.errors[0].message}); rerun later"
-                self.stop = Stop(reason, ExitStatus.TEMPORARY)
+                self.stop = UnavailableError(reason)
 
-    def _halt(self, stop: Stop) -> None:
+    def _halt(self, stop: RunError) -> None:
         with self._lock:
             if self.stop is None:
                 self.stop = stop
 
     def _body(self, doc: Document, order: dict[str, Any]) -> dict[str, Any]:
         body = dict(order)
-        if body.get("customerid") in (None, "") and self.resolver is not None:
+        if blank(body.get("customerid")) and self.resolver is not None:
             try:
                 body["customerid"] = self.resolver.resolve(
                     str(body["connectionid"]), str(body["email"]), customer_hints(doc.data)
@@ -157,10 +141,12 @@ class Pusher:
         return result_for(doc, action, id=ac_id, status=200)
 
     def _find(self, order: dict[str, Any], fresh: bool = False) -> dict[str, Any] | None:
+        """The record of this order in ActiveCampaign: by its own id first, then by the cart it recovers."""
         connection = str(order["connectionid"])
-        for field in ("externalid", "externalcheckoutid"):
-            if order.get(field) not in (None, ""):
-                record = self.remote.find(connection, field, str(order[field]), fresh=fresh)
+        checkout, ext = ids(order)
+        for field, value in (("externalid", ext), ("externalcheckoutid", checkout)):
+            if value is not None:
+                record = self.remote.find(connection, field, value, fresh=fresh)
                 if record is not None:
                     return record
         return None
@@ -175,7 +161,7 @@ class Pusher:
         try:
             record, settled = self.client.create_order(body, lookup=lambda: self._find(order, fresh=True))
         except Rejected as exc:
-            if not is_duplicate(exc):
+            if not exc.duplicate:
                 raise
             found = self._find(order, fresh=True)
             if found is None:
@@ -193,11 +179,11 @@ class Pusher:
         """ActiveCampaign has the record already: make it ours instead of creating a second one."""
         ac_id = str(record["id"])
         source = str(doc.origin)
-        is_order = order.get("externalid") not in (None, "")
-        remote_ext = record.get("externalid")
-        if is_order and remote_ext in (None, ""):  # the cart it came from: recover it
+        is_order = ids(order)[1] is not None
+        remote_ext = ids(record)[1]
+        if is_order and remote_ext is None:  # the cart it came from: recover it
             return self._put(doc, plan.key, ac_id, body, digest, Action.RECOVERED)
-        if not is_order and remote_ext not in (None, ""):  # this cart is an order already
+        if not is_order and remote_ext is not None:  # this cart is an order already
             if self.ledger:
                 self.ledger.settle(plan.key, state=DONE, action="unchanged", ac_id=ac_id, digest=digest,
                                    recovered_to=str(remote_ext), source=source)
@@ -227,23 +213,27 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
     groups: list[list[Document]] = []
     where: dict[tuple[str, str, str], int] = {}
     for doc in docs:
-        order = doc.order or {}
-        connection = str(order.get("connectionid", ""))
-        ids = [(connection, f, str(order[f])) for f in ("externalcheckoutid", "externalid") if order.get(f) not in (None, "")]
-        index = next((where[i] for i in ids if i in where), None)
+        connection = connection_of(doc.order)
+        checkout, ext = doc.key
+        keys = [(connection, f, v) for f, v in (("externalcheckoutid", checkout), ("externalid", ext)) if v is not None]
+        index = next((where[k] for k in keys if k in where), None)
         if index is None:
             index = len(groups)
             groups.append([])
         groups[index].append(doc)
-        for i in ids:
-            where.setdefault(i, index)
+        for k in keys:
+            where.setdefault(k, index)
     return groups
 
 
 def send(pusher: Pusher, groups: list[list[Document]], workers: int,
          on_result: Callable[[PushResult], None]) -> None:
     """Run the groups on a thread pool; on Ctrl-C, let in-flight requests finish and skip the rest."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # a rerun with nothing to send never needs it
+    from concurrent.futures import (  # a rerun with nothing to send never needs it
+        FIRST_COMPLETED,
+        ThreadPoolExecutor,
+        wait,
+    )
 
     pending: set[Future[list[PushResult]]] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="push") as pool:
@@ -257,133 +247,10 @@ def send(pusher: Pusher, groups: list[list[Document]], workers: int,
                     for result in future.result():
                         on_result(result)
         except KeyboardInterrupt:
-            pusher.stop = Stop("interrupted (Ctrl-C); in-flight requests were finished", ExitStatus.INTERRUPTED)
+            pusher.stop = Interrupted("interrupted (Ctrl-C); in-flight requests were finished")
             for future in pending:
                 for result in future.result():
                     on_result(result)
             for docs in queue:
                 for result in pusher.push_group(docs):  # all skipped: the stop is set
                     on_result(result)
-
-
-def exit_status(summary: PushSummary, stop: Stop | None) -> ExitStatus:
-    if stop is not None:
-        return stop.status
-    counts = summary.counts
-    if counts[Action.FAILED.value] or counts[Action.SKIPPED.value]:
-        return ExitStatus.TEMPORARY
-    if counts[Action.INVALID.value] or counts[Action.REJECTED.value]:
-        return ExitStatus.INVALID
-    return ExitStatus.OK
-
-
-def plan_only(docs: Iterable[Document], account: str, ledger: Ledger | None) -> Iterable[PushResult]:
-    """--dry-run: what push would do, from the ledger alone; no network."""
-    for doc in docs:
-        order = doc.order
-        assert order is not None
-        p = planner.decide(order, account, ledger, content_hash(order))
-        notes = [Finding(None, p.note)] if p.note else []
-        if order.get("customerid") in (None, ""):
-            notes.append(Finding("ecomOrder.customerid", "resolved at push time by email and connection"))
-        yield result_for(doc, Action.PLANNED, id=p.ac_id, planned=p.step, errors=notes)
-
-
-@dataclass
-class Prepared:
-    """Loaded, validated and planned from the ledger: what is invalid, what is settled without a request
-    (unchanged), and what must be sent."""
-
-    invalid: list[Document]
-    unchanged: list[PushResult]
-    send: list[Document]
-
-
-def prepare(sources: Iterable[Any], validator: Any, account: str, ledger: Ledger | None, stdin: Any = None,
-            *, dry_run: bool = False) -> Prepared:
-    """Load and validate (on every core for many files) and settle the unchanged carts against one
-    snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
-    from acorders import workers
-
-    view = ledger.snapshot(account) if ledger is not None else None
-
-    def classify(doc: Document) -> Any:  # runs in the worker processes
-        order = doc.order
-        assert order is not None
-        plan = planner.decide(order, account, view, content_hash(order))
-        if plan.step == "unchanged" and not dry_run:
-            return ("unchanged", plan.ac_id, plan.note, *doc.key)
-        return ("send", doc.data)
-
-    prepared = Prepared([], [], [])
-    held: list[tuple[Document, Any, Any]] = []
-    keys: dict[int, int] = {}
-    for _, results in workers.check_sources(sources, validator, stdin, classify):
-        for doc, fingerprint, extra in results:
-            validator.settle(doc, fingerprint)
-            if not doc.valid:
-                prepared.invalid.append(doc)
-                continue
-            if fingerprint is not None:
-                keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
-            held.append((doc, fingerprint, extra))
-    unchanged = prepared.unchanged.append
-    for doc, fingerprint, verdict in held:
-        repeated = fingerprint is not None and keys[fingerprint.key] > 1
-        if verdict[0] == "unchanged" and not repeated:
-            _, ac_id, note, checkout, ext = verdict  # the ids travel with the verdict: the data stayed in the worker
-            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, [Finding(None, note)] if note else []))
-            continue
-        if verdict[0] == "send":
-            doc.data = verdict[1]
-        elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
-            doc.data = validator.reload(doc.origin)
-        prepared.send.append(doc)
-    return prepared
-
-
-def run_push(prepared: Prepared, pusher: Pusher | None, options: PushOptions, reporter: Any, *, account: str,
-             ledger: Ledger | None) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
-    """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
-    summary = PushSummary()
-    results: list[PushResult] = []
-    started = time.monotonic()
-    docs = prepared.send
-
-    def emit(result: PushResult) -> None:
-        summary.add(result)
-        results.append(result)
-        reporter.item(result)
-        reporter.advance()
-
-    for doc in prepared.invalid:
-        emit(result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity.value == "error"]))
-    for result in prepared.unchanged:
-        emit(result)
-    reporter.start(len(docs))
-    if options.dry_run or pusher is None:
-        for result in plan_only(docs, account, ledger):
-            emit(result)
-    else:
-        groups = group(docs)
-        new: dict[str, int] = {}
-        for g in groups:
-            order = g[0].order or {}
-            if planner.decide(order, account, ledger, "").step == "create":
-                connection = str(order.get("connectionid"))
-                new[connection] = new.get(connection, 0) + 1
-        try:
-            pusher.remote.prepare(new)
-        except ConfigError as exc:  # 403, wrong URL: nothing will go through; report every cart as skipped
-            pusher.stop = Stop(exc.message, exc.exit_status)
-        except CartError:
-            pass  # the listing is an optimisation; per-cart look-ups still keep carts unique
-        send(pusher, groups, options.workers, emit)
-        stats = getattr(pusher.client, "stats", None)
-        summary.requests = getattr(stats, "requests", 0)
-        summary.rate_limited = getattr(stats, "throttled", 0)
-    summary.elapsed = time.monotonic() - started
-    stop = pusher.stop if pusher is not None else None
-    summary.stopped = stop.reason if stop is not None else None
-    reporter.finish(summary)
-    return summary, exit_status(summary, stop), results

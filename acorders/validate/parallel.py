@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from acorders.checks import Fingerprint
 from acorders.load import Source, load_source
 from acorders.models import Document, Finding, Origin, Severity
+from acorders.validate.batch import Fingerprint
+from acorders.validate.validator import Validator
 
 CHUNK = 200  # files per task: big enough to amortise the pickling, small enough to balance the cores
 MIN_FILES = 2 * CHUNK
 
 _extra: Callable[[Document], Any] | None = None  # set in the parent before the fork, inherited by the workers
-_validators: dict[Any, Any] = {}  # in a worker: options -> Validator
-_spare: Any = None  # a ForkPool started ahead by start_spare, not yet taken
+_validators: dict[Any, Validator] = {}  # in a worker: options -> Validator
 
 Checked = tuple[Document, "Fingerprint | None", Any]
 Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
@@ -40,10 +40,7 @@ def check_sources(
     head = list(islice(pending, MIN_FILES))
     stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)  # read here, in order
     big = len(head) == MIN_FILES
-    # workers started ahead are warm: a few files cost them less than loading the validator here would.
-    # Not an NDJSON file, though: its documents would come back all at once, not streamed.
-    warm = _spare is not None and extra is None and bool(head) and not any(s.format == "ndjson" for s in head)
-    if (big or warm) and not stdin_too and _can_fork():
+    if big and not stdin_too and _can_fork():
         yield from _parallel(chain(head, pending), validator, extra)
         return
     for source in chain(head, pending):
@@ -61,33 +58,13 @@ def _run_extra(extra: Callable[[Document], Any] | None, doc: Document) -> Any:
     return extra(doc) if extra is not None and doc.valid and doc.order is not None else None
 
 
-def start_spare() -> None:
-    """Fork the workers now, for a batch the caller expects to be big: they import jsonschema-rs and
-    compile the schema (~25 ms each) while this process goes on with its own start-up (the CLI framework
-    alone takes ~50 ms of one core while the others idle). The batch takes them; stop_spare ends them
-    if none comes."""
-    global _spare
-    if _spare is None and _can_fork():
-        from acorders.pool import ForkPool
-
-        _spare = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
-
-
 def _can_fork() -> bool:
     return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
 
 
-def stop_spare() -> None:
-    """End and reap spare workers that no batch took."""
-    global _spare
-    if _spare is not None:
-        _spare.close(stop=True)
-        _spare = None
-
-
 def _warm() -> None:
     """What every worker needs before its first task; ForkPool runs it once, in the first worker."""
-    from acorders import schema, validate  # noqa: F401 - imported here, not at the first task
+    from acorders.validate import schema
 
     schema.field_kinds()
     schema.compiled_closed()  # the one every document meets; the other is compiled only for invalid ones
@@ -102,8 +79,6 @@ def _check(task: tuple[Any, Sequence[tuple[Any, ...]] | None]) -> list[Packed]:
         return []
     validator = _validators.get(options)
     if validator is None:
-        from acorders.validate import Validator
-
         validator = _validators[options] = Validator(options)
     out: list[Packed] = []
     check, extra = validator.check_alone, _extra
@@ -140,10 +115,10 @@ def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
 def _parallel(
     sources: Iterable[Source], validator: Any, extra: Callable[[Document], Any] | None
 ) -> Iterator[tuple[int, list[Checked]]]:
-    """Workers are forked first (or were, by start_spare): they load the schema validator while this
-    process walks the directories, and take each group of files as soon as it is listed. An NDJSON file
+    """Workers are forked first: they load the schema validator while this process walks the
+    directories, and take each group of files as soon as it is listed. An NDJSON file
     is checked here, in its turn, a line at a time: a worker would send all its documents back at once."""
-    global _extra, _spare
+    global _extra
     options = validator.worker_options
     parts: list[list[Source] | Source] = []  # what each task stands for: files, or an NDJSON file checked here
 
@@ -162,14 +137,10 @@ def _parallel(
     gc.disable()  # nor does the parent collect while thousands of results pass through it
     try:
         # imported only here: pickle and friends would cost a one-file run ~3 ms
-        from acorders.pool import ForkPool
+        from acorders.validate.pool import ForkPool
 
-        if _spare is not None and extra is None:  # started ahead (validate); they know no ``extra``
-            pool, _spare = _spare, None
-        else:  # forked now, so that they inherit ``extra``
-            _extra = extra
-            pool = ForkPool(os.cpu_count() or 2, _check, warm=_warm)
-        with pool:
+        _extra = extra  # set before the fork, so that the workers inherit it
+        with ForkPool(os.cpu_count() or 2, _check, warm=_warm) as pool:
             for index, results in enumerate(pool.map(tasks())):
                 part = parts[index]
                 parts[index] = []  # done with: a long walk does not keep every path twice

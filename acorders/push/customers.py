@@ -1,4 +1,4 @@
-"""Resolve the ids a shop doesn't know: customerid is the id of an ActiveCampaign ecomCustomer of the
+"""Customers: resolve the ids a shop doesn't know: customerid is the id of an ActiveCampaign ecomCustomer of the
 same connection (not a contact id, not the shop's user id).
 
 One look-up per distinct (connection, email) per run, none for customers the ledger already knows; a
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from acorders.errors import Rejected
-from acorders.ledger import Ledger
+from acorders.push.ledger import Ledger
 
 
 def customer_hints(data: Any) -> Mapping[str, Any]:
@@ -21,12 +21,6 @@ def customer_hints(data: Any) -> Mapping[str, Any]:
     if isinstance(data, dict) and isinstance(data.get("ecomCustomer"), dict):
         return data["ecomCustomer"]
     return {}
-
-
-def is_duplicate(exc: Rejected) -> bool:
-    codes = getattr(exc, "codes", None) or []
-    text = " ".join([exc.message, *(m for _, m in exc.errors)]).lower()
-    return "duplicate" in codes or "duplicate" in text or "already exists" in text
 
 
 class CustomerResolver:
@@ -74,7 +68,7 @@ class CustomerResolver:
                 accepts_marketing=str(hints.get("acceptsMarketing", "0")) in ("1", "true", "True"),
             )
         except Rejected as exc:
-            if not is_duplicate(exc):
+            if not exc.duplicate:
                 raise
             found = self._find(connection, email)  # created meanwhile, by us or someone else
             if found:

@@ -1,0 +1,109 @@
+"""What every command shares: the Environment, settings with their warnings, and the one error handler.
+
+``handle_errors`` wraps every command: it maps each exception to an exit status through
+``acorders.errors.exit_status_for`` and prints a message with a hint, never a traceback (``--debug``
+shows it for unexpected errors).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from acorders.config import Settings, load_settings
+from acorders.environment import Environment
+from acorders.errors import AcordersError, ExitStatus, exit_status_for
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 all valid/pushed; 1 some document invalid, unreadable or rejected; 2 usage error; "
+    "3 configuration or authentication problem; 4 temporary failure, a rerun may fix it; 130 interrupted."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+# debug: --debug was given; env: the Environment of this run; started: called as a command starts
+_state: dict[str, Any] = {"debug": False, "env": None, "started": None}
+
+
+def environment() -> Environment:
+    if _state["env"] is None:
+        _state["env"] = Environment.from_system()
+    return _state["env"]  # type: ignore[no-any-return]
+
+
+def on_command_start(hook: Callable[[], None] | None) -> None:
+    """Run ``hook`` as every command starts (the entry point's: Ctrl-C and the collector as usual again)."""
+    _state["started"] = hook
+
+
+def settings(**options: str | None) -> Settings:
+    """The account settings from options, environment and profile; their warnings go to stderr."""
+    env = environment()
+    loaded = load_settings(env.environ, **options)
+    for warning in loaded.warnings:
+        env.log(f"warning: {warning}")
+    return loaded
+
+
+def request_logger(env: Environment) -> Callable[[Any], None]:
+    """-v: one line per HTTP attempt on stderr (never the key: RequestLog holds none)."""
+
+    def log_request(entry: Any) -> None:
+        status = entry.status if entry.status is not None else (entry.error or "no answer")
+        retry = f" (retry {entry.attempt - 1})" if entry.attempt > 1 else ""
+        env.log(f"{entry.method} {entry.path} {status} {entry.duration * 1000:.0f} ms{retry}")
+
+    return log_request
+
+
+def error(env: Environment, message: str, hint: str | None = None) -> None:
+    from rich.markup import escape
+
+    console = env.console(stderr=True)
+    console.print(f"[bold red]error:[/] {escape(message)}")
+    if hint:
+        console.print(f"[dim]hint:[/] {escape(hint)}")
+
+
+def handle_errors(func: F) -> F:
+    """Every exception of a command mapped to an exit status, in one place; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        env = environment()
+        if _state["started"] is not None:
+            _state["started"]()
+        try:
+            status = func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except BrokenPipeError as exc:  # `acorders ... | head`: the reader left; not an error worth a message
+            _silence_stdout()
+            raise typer.Exit(exit_status_for(exc)) from None
+        except KeyboardInterrupt as exc:
+            env.log("interrupted")
+            raise typer.Exit(exit_status_for(exc)) from None
+        except AcordersError as exc:  # run errors, and a cart error outside push (connections create)
+            error(env, exc.message, getattr(exc, "hint", None))
+            raise typer.Exit(exit_status_for(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+            if _state["debug"]:
+                raise
+            error(env, f"unexpected {type(exc).__name__}: {exc}", "rerun with --debug for the traceback, and report it")
+            raise typer.Exit(exit_status_for(exc)) from None
+        raise typer.Exit(int(status if status is not None else ExitStatus.OK))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

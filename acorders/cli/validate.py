@@ -1,0 +1,47 @@
+"""`acorders validate` and `acorders schema`."""
+
+from __future__ import annotations
+
+from acorders.cli.options import (
+    ConnectionOpt,
+    FormatOpt,
+    OutputOpt,
+    Paths,
+    ProfileOpt,
+    QuietOpt,
+    StrictOpt,
+)
+from acorders.cli.runtime import environment, settings
+from acorders.errors import ExitStatus
+
+
+def validate(
+    paths: Paths,
+    format: FormatOpt = None,
+    output: OutputOpt = "table",  # type: ignore[assignment]
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    connection: ConnectionOpt = None,
+    profile: ProfileOpt = None,
+) -> int:
+    """Check files against the ecomOrder schema and the checks no one else makes."""
+    from acorders import load
+    from acorders import validate as stage
+    from acorders.report import build_reporter
+
+    env = environment()
+    options = stage.ValidateOptions(strict=strict, connection=settings(connection=connection, profile=profile).connection)
+    fmt = format.value if format else None
+    # Off a terminal nothing needs the count first (a progress bar does): checking starts during the walk.
+    listed_first = env.stderr_isatty or load.STDIN in paths
+    sources = load.collect_sources(paths, fmt) if listed_first else load.iter_sources(paths, fmt)
+    reporter = build_reporter(getattr(output, "value", str(output)), env, quiet=quiet)
+    return stage.run(sources, stage.Validator(options), reporter, env.stdin).status
+
+
+def schema() -> int:
+    """Print the bundled ecomOrder JSON Schema (the single source of truth)."""
+    from acorders.validate.schema import schema_text
+
+    environment().stdout.write(schema_text())
+    return ExitStatus.OK

@@ -1,0 +1,69 @@
+"""Prepare: load and validate (on every core for many files), and settle the unchanged from the ledger.
+
+A cron rerun over thousands of unchanged carts must cost about a validate: the plan of each valid cart
+is made beside its checks, in the worker processes, against one snapshot of the ledger, and only the
+carts that need a request come back with their data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from acorders.models import Action, Document, Finding, PushResult
+from acorders.push.ledger import Ledger, content_hash
+from acorders.push.plan import decide
+from acorders.validate.parallel import check_sources
+from acorders.validate.validator import Validator
+
+
+@dataclass
+class Prepared:
+    """Loaded, validated and planned from the ledger: what is invalid, what is settled without a request
+    (unchanged), and what must be sent."""
+
+    invalid: list[Document]
+    unchanged: list[PushResult]
+    send: list[Document]
+
+
+def prepare(sources: Iterable[Any], validator: Validator, account: str, ledger: Ledger | None, stdin: Any = None,
+            *, dry_run: bool = False) -> Prepared:
+    """Load and validate (on every core for many files) and settle the unchanged carts against one
+    snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
+    view = ledger.snapshot(account) if ledger is not None else None
+
+    def classify(doc: Document) -> Any:  # runs in the worker processes
+        order = doc.order
+        assert order is not None
+        plan = decide(order, account, view, content_hash(order))
+        if plan.step == "unchanged" and not dry_run:
+            return ("unchanged", plan.ac_id, plan.note, *doc.key)
+        return ("send", doc.data)
+
+    prepared = Prepared([], [], [])
+    held: list[tuple[Document, Any, Any]] = []
+    keys: dict[int, int] = {}
+    for _, results in check_sources(sources, validator, stdin, classify):
+        for doc, fingerprint, extra in results:
+            validator.settle(doc, fingerprint)
+            if not doc.valid:
+                prepared.invalid.append(doc)
+                continue
+            if fingerprint is not None:
+                keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
+            held.append((doc, fingerprint, extra))
+    unchanged = prepared.unchanged.append
+    for doc, fingerprint, verdict in held:
+        repeated = fingerprint is not None and keys[fingerprint.key] > 1
+        if verdict[0] == "unchanged" and not repeated:
+            _, ac_id, note, checkout, ext = verdict  # the ids travel with the verdict: the data stayed in the worker
+            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, [Finding(None, note)] if note else []))
+            continue
+        if verdict[0] == "send":
+            doc.data = verdict[1]
+        elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
+            doc.data = validator.reload(doc.origin)
+        prepared.send.append(doc)
+    return prepared

@@ -1,0 +1,202 @@
+"""push PATH...: the whole run, from options to an outcome, without a terminal in sight.
+
+Where the carts go (the account, or a throwaway sandbox), the ledger and its lock, building the HTTP
+client only when something must be sent, and the spool moves afterwards. The CLI fills a PushRequest
+and renders the outcome; tests drive ``run`` directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from acorders.config import Settings
+from acorders.errors import (
+    CartError,
+    ConfigError,
+    ExitStatus,
+    RunError,
+    exit_status_for,
+)
+from acorders.load import STDIN, collect_sources, iter_sources
+from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
+from acorders.push import spool
+from acorders.push.customers import CustomerResolver
+from acorders.push.ledger import Ledger
+from acorders.push.plan import decide, plan_only, result_for
+from acorders.push.prepare import Prepared, prepare
+from acorders.push.send import Pusher, group, send
+from acorders.validate.validator import ValidateOptions, Validator
+
+
+@dataclass(frozen=True, slots=True)
+class PushOptions:
+    workers: int = 8
+    dry_run: bool = False
+    wait: float = 30.0
+    move_pushed: Path | None = None
+    move_failed: Path | None = None
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """What the user asked for, parsed: the CLI fills it, ``run`` carries it out."""
+
+    paths: list[str]
+    settings: Settings
+    fmt: str | None = None
+    strict: bool = False
+    sandbox: bool = False
+    rate: float = 5.0
+    state_dir: Path | None = None
+    options: PushOptions = field(default_factory=PushOptions)
+    on_request: Callable[[Any], None] | None = None  # -v: called with each RequestLog
+    stdin: IO[bytes] | None = None
+
+
+@dataclass
+class PushOutcome:
+    summary: PushSummary
+    status: ExitStatus
+    results: list[PushResult]
+    moves: list[str]  # one line per file moved by --move-pushed / --move-failed
+
+
+@dataclass
+class _Target:
+    """Where this run sends: the account's URL and key (None for a dry run), and its ledger."""
+
+    url: str
+    key: str | None = field(repr=False)
+    ledger: Ledger | None
+
+
+def run(request: PushRequest, reporter: Any) -> PushOutcome:
+    """Validate, plan against the ledger, send what changed, report every cart, then move settled files."""
+    options = request.options
+    # listed first only where the list is needed: stdin is read in order, and moving files needs them all
+    moving = options.move_pushed is not None or options.move_failed is not None
+    listed_first = STDIN in request.paths or moving
+    lister = collect_sources if listed_first else iter_sources
+    sources = lister(request.paths, request.fmt)
+    validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
+    with ExitStack() as stack:
+        target = _target(request, stack)
+        prepared = prepare(sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run)
+        pusher = _pusher(request, target, prepared, stack)
+        summary, status, results = run_push(prepared, pusher, options, reporter, account=target.url,
+                                            ledger=target.ledger)
+        moves = []
+        if moving and not options.dry_run:
+            moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed)
+    return PushOutcome(summary, status, results, moves)
+
+
+def _target(request: PushRequest, stack: ExitStack) -> _Target:
+    """The account (or a sandbox started for this run) and the ledger, locked unless this is a dry run."""
+    state_dir = request.state_dir
+    if request.options.dry_run:  # the ledger's view only; no account needed, nothing sent
+        url = "" if request.sandbox or not request.settings.url else request.settings.account().url
+        return _Target(url, None, None if request.sandbox else stack.enter_context(Ledger.open(state_dir)))
+    if request.sandbox:
+        url, key = start_sandbox(stack)
+        if state_dir is None:  # a fresh sandbox each run: keep its ledger out of the real one
+            import tempfile
+
+            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="acorders-sandbox-")))
+    else:
+        account = request.settings.account()
+        url, key = account.url, account.api_key
+    ledger = stack.enter_context(Ledger.open(state_dir))
+    ledger.lock(request.options.wait)  # before planning: an overlapping run must see what this one pushed
+    return _Target(url, key, ledger)
+
+
+def start_sandbox(stack: ExitStack) -> tuple[str, str]:
+    """An in-process sandbox on a free loopback port with a throwaway key; stopped when the run ends."""
+    import secrets
+
+    from acorders.sandbox import Sandbox, SandboxConfig
+
+    key = "sandbox-" + secrets.token_hex(8)
+    sandbox = stack.enter_context(Sandbox(SandboxConfig(api_key=key)))
+    return sandbox.url, key
+
+
+def _pusher(request: PushRequest, target: _Target, prepared: Prepared, stack: ExitStack) -> Pusher | None:
+    """Only when something must be sent: a cron rerun with nothing new never loads the HTTP stack."""
+    if request.options.dry_run or not prepared.send:
+        return None
+    assert target.key is not None and target.ledger is not None
+    client = build_client(target.url, target.key, rate=request.rate, workers=request.options.workers,
+                          on_request=request.on_request)
+    stack.callback(client.close)
+    return Pusher(client, target.ledger, target.url, CustomerResolver(client, target.ledger, target.url))
+
+
+def build_client(url: str, key: str, *, rate: float, workers: int, on_request: Callable[[Any], None] | None) -> Any:
+    from acorders.api.client import Client
+
+    return Client(url, key, rate=rate, workers=workers, on_request=on_request)
+
+
+def exit_status(summary: PushSummary, stop: RunError | None) -> ExitStatus:
+    """A stopped run exits as its stop says; otherwise the results decide."""
+    return exit_status_for(stop) if stop is not None else summary.status
+
+
+def run_push(prepared: Prepared, pusher: Pusher | None, options: PushOptions, reporter: Any, *, account: str,
+             ledger: Ledger | None) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
+    """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
+    summary = PushSummary()
+    results: list[PushResult] = []
+    started = time.monotonic()
+    docs = prepared.send
+
+    def emit(result: PushResult) -> None:
+        summary.add(result)
+        results.append(result)
+        reporter.item(result)
+        reporter.advance()
+
+    for doc in prepared.invalid:
+        emit(result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity is Severity.ERROR]))
+    for result in prepared.unchanged:
+        emit(result)
+    reporter.start(len(docs))
+    if options.dry_run or pusher is None:
+        for result in plan_only(docs, account, ledger):
+            emit(result)
+    else:
+        groups = group(docs)
+        _index_new(pusher, groups, account, ledger)
+        send(pusher, groups, options.workers, emit)
+        stats = getattr(pusher.client, "stats", None)
+        summary.requests = getattr(stats, "requests", 0)
+        summary.rate_limited = getattr(stats, "throttled", 0)
+    summary.elapsed = time.monotonic() - started
+    stop = pusher.stop if pusher is not None else None
+    summary.stopped = stop.message if stop is not None else None
+    reporter.finish(summary)
+    return summary, exit_status(summary, stop), results
+
+
+def _index_new(pusher: Pusher, groups: list[list[Any]], account: str, ledger: Ledger | None) -> None:
+    """Let the look-ups list each connection's orders once when that costs fewer requests than one look-up
+    per cart new to the ledger."""
+    new: dict[str, int] = {}
+    for g in groups:
+        order = g[0].order or {}
+        if decide(order, account, ledger, "").step == "create":
+            connection = connection_of(order)
+            new[connection] = new.get(connection, 0) + 1
+    try:
+        pusher.remote.prepare(new)
+    except ConfigError as exc:  # 403, wrong URL: nothing will go through; report every cart as skipped
+        pusher.stop = exc
+    except CartError:
+        pass  # the listing is an optimisation; per-cart look-ups still keep carts unique

@@ -1,0 +1,56 @@
+"""JSON and NDJSON: for scripts. Written as they go, so a million documents never sit in memory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from acorders.environment import Environment
+from acorders.models import Document
+from acorders.report.base import BaseReporter, Item, Summary
+
+
+def document_dict(doc: Document) -> dict[str, Any]:
+    return {
+        "source": doc.origin.source,
+        "line": doc.origin.line,
+        "valid": doc.valid,
+        "errors": [f.as_dict() for f in doc.findings],
+    }
+
+
+def _item_dict(obj: Item) -> dict[str, Any]:
+    return document_dict(obj) if isinstance(obj, Document) else obj.as_dict()
+
+
+class JsonReporter(BaseReporter):
+    """One JSON document, written as it goes: the items first, then ok and summary."""
+
+    def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
+        super().__init__(env, quiet)
+        self.key = key
+        self._count = 0
+
+    def item(self, obj: Item) -> None:
+        out = self.env.stdout
+        out.write(f'{{"{self.key}": [\n' if self._count == 0 else ",\n")
+        out.write(json.dumps(_item_dict(obj), ensure_ascii=False))
+        self._count += 1
+
+    def finish(self, summary: Summary) -> None:
+        out = self.env.stdout
+        out.write(f'{{"{self.key}": [' if self._count == 0 else "\n")
+        tail = {"ok": summary.ok, "summary": summary.as_dict()}
+        out.write("], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+        out.flush()
+
+
+class NdjsonReporter(BaseReporter):
+    """One object per line on stdout, flushed as it goes; the summary goes to stderr."""
+
+    def item(self, obj: Item) -> None:
+        self.env.stdout.write(json.dumps(_item_dict(obj), ensure_ascii=False) + "\n")
+        self.env.stdout.flush()
+
+    def finish(self, summary: Summary) -> None:
+        self.env.log(json.dumps({"ok": summary.ok, "summary": summary.as_dict()}))

@@ -1,0 +1,12 @@
+"""Validate: the bundled schema plus the checks no one else makes, turned into findings a person can act on.
+
+``schema`` is the bundled JSON Schema, ``messages`` rewords its errors, ``checks`` adds what no schema can
+say, ``batch`` finds the same cart twice in a batch, and ``validator`` runs them over one document.
+``parallel`` checks many files on every core through ``pool``; ``runner`` feeds a reporter. Nothing here
+prints or exits.
+"""
+
+from acorders.validate.runner import run
+from acorders.validate.validator import ValidateOptions, Validator
+
+__all__ = ["ValidateOptions", "Validator", "run"]

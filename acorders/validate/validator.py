@@ -1,0 +1,118 @@
+"""The Validator: one document at a time through the schema and the extra checks, then the batch-wide
+duplicate check and --strict in input order.
+
+The part a document decides alone (``check_alone``) is safe to run in a worker process; the part that
+needs the whole batch (``settle``) runs in the parent, so a parallel run says what a sequential one does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from acorders.load import reread
+from acorders.models import Document, Finding, Origin, Severity
+from acorders.validate import batch, checks, schema
+from acorders.validate.messages import schema_findings
+
+
+class ValidateOptions(NamedTuple):
+    strict: bool = False  # warnings become errors
+    connection: str | None = None  # default connectionid for documents that have none
+    now: datetime | None = None  # for tests; None means the real clock
+
+
+class Validator:
+    """Checks documents one at a time; remembers ids across the batch for the duplicate check."""
+
+    def __init__(self, options: ValidateOptions | None = None) -> None:
+        self.options = options if options is not None else ValidateOptions()
+        self._batch = batch.BatchIds(recheck=self._same_content)
+        self._fields = schema.field_kinds()
+        # one clock reading per run, in UTC: comparing with the local zone costs 10x more, for every cart
+        self._now = (self.options.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+    @property
+    def worker_options(self) -> ValidateOptions:
+        """The options a worker process needs to check as this validator does, this run's clock included."""
+        return self.options._replace(now=self._now)
+
+    @cached_property
+    def _rs(self) -> Any:
+        """Compiled where first used: in each worker process for a big batch, while the parent still walks
+        the directories (importing jsonschema-rs and compiling cost ~15 ms)."""
+        return schema.compiled()
+
+    @cached_property
+    def _closed(self) -> Any:
+        return schema.compiled_closed()
+
+    def check(self, doc: Document) -> Document:
+        """Add the document's findings and return it. A document that did not load is left as it is."""
+        return self.settle(doc, self.check_alone(doc))
+
+    def check_alone(self, doc: Document) -> batch.Fingerprint | None:
+        """What can be decided from the document alone (schema, extra checks): safe to run in a worker
+        process. Returns its fingerprint for the batch-wide duplicate check, which ``settle`` does."""
+        if doc.data is None and doc.findings:
+            return None
+        order = doc.order
+        if order is not None and "connectionid" not in order and self.options.connection is not None:
+            order["connectionid"] = self.options.connection
+        findings = doc.findings
+        try:
+            known_only = self._closed.is_valid(doc.data)  # valid, and no undocumented field: the usual case
+            valid = known_only or self._rs.is_valid(doc.data)
+        except ValueError as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
+            findings.append(Finding(None, f"not JSON data: {exc}"))
+            return None
+        if not valid:
+            findings.extend(schema_findings(self._rs, doc.data, self._fields))
+        if order is None:
+            return None
+        prefix = "ecomOrder" if order is not doc.data else ""
+        warnings = checks.order_warnings(order, prefix, self._fields, self._now, known_only)
+        if warnings:
+            findings.extend(warnings)
+        if not known_only and isinstance(doc.data, dict):
+            findings.extend(checks.envelope_warnings(doc.data))
+        if not doc.valid:  # only what would be sent can conflict
+            return None
+        return batch.fingerprint(order, prefix, doc.text_hash)
+
+    def _same_content(self, a: Origin, b: Origin) -> bool:
+        """Two documents with the same id whose texts differ: is their content the same all the same?"""
+        docs = [self._reread(origin) for origin in (a, b)]
+        orders = [doc.order if doc is not None else None for doc in docs]
+        if orders[0] is None or orders[1] is None:
+            return False
+        return batch.canonical_hash(orders[0]) == batch.canonical_hash(orders[1])
+
+    def reload(self, origin: Origin) -> Any:
+        """The data of the document at ``origin`` read again from its file, defaults applied; None if gone."""
+        doc = self._reread(origin)
+        return doc.data if doc is not None else None
+
+    def _reread(self, origin: Origin) -> Document | None:
+        doc = reread(origin)
+        order = doc.order if doc is not None else None
+        if order is not None and "connectionid" not in order and self.options.connection is not None:
+            order["connectionid"] = self.options.connection
+        return doc
+
+    def settle(self, doc: Document, fingerprint: batch.Fingerprint | None) -> Document:
+        """The batch-wide part, in input order: duplicates across documents, then --strict."""
+        if fingerprint is not None:
+            conflict = self._batch.check(fingerprint, doc.origin)
+            if conflict:
+                doc.findings.extend(conflict)
+        if self.options.strict and doc.findings:
+            doc.findings = [_escalate(f) for f in doc.findings]
+        return doc
+
+
+def _escalate(finding: Finding) -> Finding:
+    if finding.severity is Severity.WARNING:
+        return Finding(finding.path, finding.message, Severity.ERROR)
+    return finding
