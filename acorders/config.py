@@ -85,7 +85,9 @@ def load_settings(
 ) -> Settings:
     profile_name = profile or environ.get(ENV_PROFILE) or None
     path = config_path(environ)
-    section, warnings = _read_profile(path, profile_name or DEFAULT_PROFILE, explicit=profile_name is not None)
+    section, warnings = _read_profile(
+        path, profile_name or DEFAULT_PROFILE, explicit=profile_name is not None
+    )
     return Settings(
         url=url or environ.get(ENV_URL) or _str(section.get("url")),
         api_key=api_key or environ.get(ENV_KEY) or _str(section.get("api_key")),
@@ -153,7 +155,10 @@ def normalize_url(raw: str) -> str:
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"not an account URL: {raw!r}", hint="use the URL from Settings > Developer, e.g. https://ACCOUNT.api-us1.com")
+        raise ConfigError(
+            f"not an account URL: {raw!r}",
+            hint="use the URL from Settings > Developer, e.g. https://ACCOUNT.api-us1.com",
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing to send the API key over plain http to {parts.hostname}",

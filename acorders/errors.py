@@ -15,7 +15,8 @@ Two families, by what they end::
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
         ├── NotFound          the API has no such record (404 with the API's JSON message)
         └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
-            └── OutcomeUnknown  a write was sent and no answer came back: look the record up, never resend blindly
+            └── OutcomeUnknown  a write was sent and no answer came back: look the record up, never resend
+            blindly
 
 Nothing here imports the rest of acorders: every stage may raise these.
 """
@@ -123,7 +124,8 @@ class Rejected(CartError):
 
 
 class NotFound(CartError):
-    """The API has no such record (404 with the API's JSON message), e.g. an order deleted in ActiveCampaign."""
+    """The API has no such record (404 with the API's JSON message), e.g. an order deleted in
+    ActiveCampaign."""
 
 
 class RequestFailed(CartError):

@@ -93,7 +93,8 @@ class Document:
     origin: Origin
     data: Any = None
     findings: list[Finding] = field(default_factory=list)
-    text_hash: int | None = None  # hash of the document's source text, when the loader had it (cheap identity)
+    # hash of the document's source text, when the loader had it (cheap identity)
+    text_hash: int | None = None
 
     @property
     def order(self) -> dict[str, Any] | None:
@@ -113,7 +114,8 @@ class Document:
 
     @property
     def key(self) -> tuple[str | None, str | None]:
-        """(externalcheckoutid, externalid) as strings, for identifying the cart in messages and the ledger."""
+        """(externalcheckoutid, externalid) as strings, for identifying the cart in messages and the
+        ledger."""
         return ids(self.order)
 
 
@@ -132,7 +134,7 @@ def canonical_bytes(order: Any) -> bytes:
 
     if not _awkward_floats(order):
         try:
-            return orjson.dumps(order, option=orjson.OPT_SORT_KEYS)  # type: ignore[no-any-return]
+            return orjson.dumps(order, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             pass
     return canonical_json(order).encode("utf-8", "surrogatepass")

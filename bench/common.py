@@ -45,7 +45,9 @@ def tool(name: str) -> str:
         return str(here)
     found = shutil.which(name)
     if found is None:
-        raise SystemExit(f"{name} not found next to {sys.executable} nor on PATH; install it (pip install -e '.[bench]')")
+        raise SystemExit(
+            f"{name} not found next to {sys.executable} nor on PATH; install it (pip install -e '.[bench]')"
+        )
     return found
 
 
@@ -54,15 +56,30 @@ def tool_version(cmd: Sequence[str]) -> str:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unknown ({exc})"
-    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "unknown"
+    return (
+        (out.stdout or out.stderr).strip().splitlines()[0]
+        if (out.stdout or out.stderr).strip()
+        else "unknown"
+    )
 
 
 # Dropped from the children's environment: acorders settings, and Python knobs a user's shell does not
 # normally have. PYTHONDONTWRITEBYTECODE matters most: with it an editable install recompiles every
 # acorders module on every run (+0.1 s), while check-jsonschema's site-packages already hold .pyc files.
 _DROP_PREFIXES = ("ACORDERS_", "ACTIVECAMPAIGN_")
-_DROP = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONDEVMODE", "PYTHONIMPORTTIME", "PYTHONPROFILEIMPORTTIME",
-         "PYTHONTRACEMALLOC", "PYTHONMALLOC", "PYTHONBREAKPOINT", "PYTHONWARNINGS", "PYTHONVERBOSE", "NO_COLOR")
+_DROP = (
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUNBUFFERED",
+    "PYTHONDEVMODE",
+    "PYTHONIMPORTTIME",
+    "PYTHONPROFILEIMPORTTIME",
+    "PYTHONTRACEMALLOC",
+    "PYTHONMALLOC",
+    "PYTHONBREAKPOINT",
+    "PYTHONWARNINGS",
+    "PYTHONVERBOSE",
+    "NO_COLOR",
+)
 
 
 def bench_env(**extra: str) -> dict[str, str]:
@@ -98,21 +115,30 @@ def wait_quiet(max_busy: float = 0.25, timeout: float = 60.0) -> float | None:
     while busy is not None and busy > max_busy and time.monotonic() - start < timeout:
         if time.monotonic() - said >= 30:
             said = time.monotonic()
-            log(f"  machine busy ({busy:.0%} of CPUs in use by other processes); waiting up to {timeout:.0f} s ...")
+            log(
+                f"  machine busy ({busy:.0%} of CPUs in use by other processes); waiting up to {timeout:.0f} s ..."
+            )
         busy = cpu_busy(5.0)
     return busy
 
 
 def git_state(root: Path = ROOT) -> dict[str, Any]:
     """The commit measured, and the files that differ from it (the figures are for the working tree)."""
+
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root, timeout=30).stdout.rstrip()
+            return subprocess.run(
+                ["git", *args], capture_output=True, text=True, cwd=root, timeout=30
+            ).stdout.rstrip()
         except (OSError, subprocess.TimeoutExpired):
             return ""
 
-    dirty = [line[3:] for line in git("status", "--porcelain", "--untracked-files=normal", "--", "acorders", "schemas",
-                                      "pyproject.toml").splitlines()]
+    dirty = [
+        line[3:]
+        for line in git(
+            "status", "--porcelain", "--untracked-files=normal", "--", "acorders", "schemas", "pyproject.toml"
+        ).splitlines()
+    ]
     return {"head": git("rev-parse", "--short", "HEAD") or None, "modified": dirty}
 
 
@@ -174,7 +200,11 @@ def rss_method() -> str:
     """How peak RSS is measured: GNU time's %M when it is there, else the (inflated) wait4 figure."""
     if os.access(GNU_TIME, os.X_OK):
         probe = subprocess.run([GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True)
-        if probe.returncode == 0 and probe.stderr.strip().splitlines()[-1:] and probe.stderr.strip().splitlines()[-1].isdigit():
+        if (
+            probe.returncode == 0
+            and probe.stderr.strip().splitlines()[-1:]
+            and probe.stderr.strip().splitlines()[-1].isdigit()
+        ):
             return "gnu-time"
     return "wait4"
 
@@ -204,7 +234,9 @@ def run(
         if wrapped:
             argv = [GNU_TIME, "-q", "-f", "%M", "-o", rss_file.name, *argv]
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=err, env=dict(env or bench_env()), cwd=cwd)
+        proc = subprocess.Popen(
+            argv, stdin=stdin, stdout=stdout, stderr=err, env=dict(env or bench_env()), cwd=cwd
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; tell Popen so it won't wait again
@@ -280,7 +312,8 @@ class Timing:
         return {
             "name": self.name,
             "cmd": self.cmd if len(self.cmds) == 1 else self.cmds,
-            "command": shell_line(self.cmd) + (f"  # + {len(self.cmds) - 1} more batches" if len(self.cmds) > 1 else ""),
+            "command": shell_line(self.cmd)
+            + (f"  # + {len(self.cmds) - 1} more batches" if len(self.cmds) > 1 else ""),
             "batches": len(self.cmds),
             "best_s": round(self.best, 4),
             "median_s": round(self.median, 4),
@@ -302,7 +335,9 @@ def repeat(
     rss: bool = False,
 ) -> dict[str, Timing]:
     """Run every command ``n`` times, interleaved (a b c a b c ...), and check each exit status."""
-    batches = {name: [list(c) for c in cmd] if _is_batched(cmd) else [list(cmd)] for name, cmd in commands.items()}  # type: ignore[union-attr]
+    batches = {
+        name: [list(c) for c in cmd] if _is_batched(cmd) else [list(cmd)] for name, cmd in commands.items()
+    }  # type: ignore[union-attr]
     timings = {name: Timing(name, cmds) for name, cmds in batches.items()}
     for i in range(n):
         for name, cmds in batches.items():
@@ -330,7 +365,9 @@ def shell_line(cmd: Sequence[str], limit: int = 12) -> str:
     return " ".join(args)
 
 
-def arg_batches(prefix: Sequence[str], args: Sequence[str], env: Mapping[str, str] | None = None) -> list[list[str]]:
+def arg_batches(
+    prefix: Sequence[str], args: Sequence[str], env: Mapping[str, str] | None = None
+) -> list[list[str]]:
     """Split ``prefix + args`` into as few command lines as fit the system's ARG_MAX (as xargs does)."""
     try:
         arg_max = os.sysconf("SC_ARG_MAX")
@@ -364,21 +401,132 @@ def ratio(a: float, b: float) -> float:
 
 # --- realistic carts ------------------------------------------------------------------------------------
 
-_FIRST = (
-    "alice bob carol dave erin frank grace heidi ivan judy mallory niaj olivia peggy rupert sybil trent "
-    "victor walter xavier yvonne zoe amelia liam noah emma ava sophia mia lucas mateo chloe hugo lea "
-    "yuki hana kenji priya arjun ananya fatima omar layla sven ingrid lars astrid jose maria lucia diego"
-).split()
-_LAST = (
-    "smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez wilson "
-    "anderson thomas taylor moore jackson martin lee perez thompson white harris clark lewis robinson "
-    "walker young allen king wright scott nguyen hill green adams baker nelson carter mitchell muller "
-    "schmidt dubois rossi tanaka sato kim patel singh kowalski novak jensen hansen"
-).split()
-_MAIL = (
-    "gmail.com yahoo.com outlook.com hotmail.com icloud.com proton.me aol.com gmx.de web.de orange.fr "
-    "example.com example.org mail.example.net fastmail.com zoho.com"
-).split()
+_FIRST = [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "xavier",
+    "yvonne",
+    "zoe",
+    "amelia",
+    "liam",
+    "noah",
+    "emma",
+    "ava",
+    "sophia",
+    "mia",
+    "lucas",
+    "mateo",
+    "chloe",
+    "hugo",
+    "lea",
+    "yuki",
+    "hana",
+    "kenji",
+    "priya",
+    "arjun",
+    "ananya",
+    "fatima",
+    "omar",
+    "layla",
+    "sven",
+    "ingrid",
+    "lars",
+    "astrid",
+    "jose",
+    "maria",
+    "lucia",
+    "diego",
+]
+_LAST = [
+    "smith",
+    "johnson",
+    "williams",
+    "brown",
+    "jones",
+    "garcia",
+    "miller",
+    "davis",
+    "rodriguez",
+    "martinez",
+    "hernandez",
+    "lopez",
+    "wilson",
+    "anderson",
+    "thomas",
+    "taylor",
+    "moore",
+    "jackson",
+    "martin",
+    "lee",
+    "perez",
+    "thompson",
+    "white",
+    "harris",
+    "clark",
+    "lewis",
+    "robinson",
+    "walker",
+    "young",
+    "allen",
+    "king",
+    "wright",
+    "scott",
+    "nguyen",
+    "hill",
+    "green",
+    "adams",
+    "baker",
+    "nelson",
+    "carter",
+    "mitchell",
+    "muller",
+    "schmidt",
+    "dubois",
+    "rossi",
+    "tanaka",
+    "sato",
+    "kim",
+    "patel",
+    "singh",
+    "kowalski",
+    "novak",
+    "jensen",
+    "hansen",
+]
+_MAIL = [
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "icloud.com",
+    "proton.me",
+    "aol.com",
+    "gmx.de",
+    "web.de",
+    "orange.fr",
+    "example.com",
+    "example.org",
+    "mail.example.net",
+    "fastmail.com",
+    "zoho.com",
+]
 _SHOPS = (
     "https://shop.example.com",
     "https://www.example-outdoor.com",
@@ -386,7 +534,11 @@ _SHOPS = (
     "https://example-toys.myshopify.com",
     "https://boutique.example.fr",
 )
-_CDN = ("https://cdn.example.com/img", "https://images.example-outdoor.com/p", "https://cdn.shopify.com/s/files/1/0001")
+_CDN = (
+    "https://cdn.example.com/img",
+    "https://images.example-outdoor.com/p",
+    "https://cdn.shopify.com/s/files/1/0001",
+)
 # (name, category, unit price in cents)
 _CATALOG = (
     ("Pogo Stick", "Toys", 4900),
@@ -448,7 +600,19 @@ _DESCRIPTIONS = (
     "Ships within 24 hours.",
     "",
 )
-_OFFSETS = ("-08:00", "-07:00", "-05:00", "-04:00", "+00:00", "Z", "+01:00", "+02:00", "+05:30", "+09:00", "+10:00")
+_OFFSETS = (
+    "-08:00",
+    "-07:00",
+    "-05:00",
+    "-04:00",
+    "+00:00",
+    "Z",
+    "+01:00",
+    "+02:00",
+    "+05:30",
+    "+09:00",
+    "+10:00",
+)
 _CURRENCIES = ("USD",) * 6 + ("EUR", "EUR", "GBP", "CAD", "AUD")
 _SHIPPING = ("Standard", "Express", "Free shipping", "Click & collect")
 ANCHOR = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)  # every generated date is before this (in the past)
@@ -475,7 +639,9 @@ def _stamp(moment: datetime, offset: str) -> str:
     return moment.astimezone(tz).isoformat(timespec="seconds")
 
 
-def make_cart(rng: random.Random, checkout_id: str, *, min_products: int = 1, max_products: int = 6) -> dict[str, Any]:
+def make_cart(
+    rng: random.Random, checkout_id: str, *, min_products: int = 1, max_products: int = 6
+) -> dict[str, Any]:
     """One abandoned cart, valid against the bundled schema and clean for acorders' extra checks:
     source 1, totals = products + shipping + tax - discount, created < updated < abandoned < ANCHOR."""
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -525,7 +691,9 @@ def make_cart(rng: random.Random, checkout_id: str, *, min_products: int = 1, ma
         discount = (subtotal // 10) if rng.random() < 0.25 else 0
         tax = round((subtotal - discount) * rng.choice((0.0, 0.06, 0.0725, 0.08, 0.2)))
         total = subtotal + shipping + tax - discount
-        order.update(shippingAmount=_num(rng, shipping), taxAmount=_num(rng, tax), discountAmount=_num(rng, discount))
+        order.update(
+            shippingAmount=_num(rng, shipping), taxAmount=_num(rng, tax), discountAmount=_num(rng, discount)
+        )
         order["shippingMethod"] = rng.choice(_SHIPPING)
     order.update(
         totalPrice=_num(rng, total),
@@ -543,7 +711,9 @@ def _marker_ok(marker: Path, params: Mapping[str, Any]) -> bool:
         return False
 
 
-def ensure_cart_files(directory: Path, count: int, seed: int = 20261120, indent: int | None = 2) -> list[Path]:
+def ensure_cart_files(
+    directory: Path, count: int, seed: int = 20261120, indent: int | None = 2
+) -> list[Path]:
     """``count`` files ``cart-NNNNN.json`` holding ``{"ecomOrder": ...}``, generated unless already there.
 
     Returns the paths in sorted order. A marker next to the directory (``.NAME.json``) records the
@@ -562,7 +732,9 @@ def ensure_cart_files(directory: Path, count: int, seed: int = 20261120, indent:
     rng = random.Random(seed)
     for i, path in enumerate(paths):
         cart = make_cart(rng, f"{rng.randrange(10**9, 10**10)}-{i:05d}")
-        path.write_text(json.dumps({"ecomOrder": cart}, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps({"ecomOrder": cart}, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     marker.write_text(json.dumps(params))
     log(f"  done in {time.perf_counter() - start:.1f} s")
     return paths

@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     ROOT,
     Run,
     bench_env,
@@ -86,7 +86,9 @@ def start_sandbox(*, latency: float, rate: float) -> Any:
     return Sandbox(SandboxConfig(api_key=API_KEY, latency=latency, rate=rate)).start()
 
 
-def run_capture(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[Run, str, float]:
+def run_capture(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[Run, str, float]:
     """common.run with stdout kept: (Run, stdout text, time.time() just before the child started); peak RSS
     is the child's own (GNU time's %M when common.run supports it)."""
     with tempfile.TemporaryFile() as out:
@@ -137,12 +139,20 @@ class Exactly:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "expected": self.expected, "records": self.records, "missing": len(self.missing),
-                "duplicated": len(self.duplicated), "unexpected": self.unexpected, "stale": len(self.stale)}
+        return {
+            "ok": self.ok,
+            "expected": self.expected,
+            "records": self.records,
+            "missing": len(self.missing),
+            "duplicated": len(self.duplicated),
+            "unexpected": self.unexpected,
+            "stale": len(self.stale),
+        }
 
 
 def exactly_once(sandbox: Any, carts: dict[str, dict[str, Any]], *, check_content: bool = False) -> Exactly:
-    """Every cart is exactly one ecomOrder record in the sandbox (and, optionally, holds its latest totalPrice)."""
+    """Every cart is exactly one ecomOrder record in the sandbox (and, optionally, holds its latest
+    totalPrice)."""
     records = sandbox.store.orders()
     by_checkout: dict[str, list[dict[str, Any]]] = {}
     unexpected = 0
@@ -174,7 +184,11 @@ def by_route(records: Iterable[Any]) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for r in records:
         parts = r.path.split("/")
-        route = "/".join("{id}" if p.isdigit() else p for p in parts[3:]) if r.path.startswith("/api/3/") else r.path
+        route = (
+            "/".join("{id}" if p.isdigit() else p for p in parts[3:])
+            if r.path.startswith("/api/3/")
+            else r.path
+        )
         counts[f"{r.method} /{route} {r.status}"] += 1
     return dict(sorted(counts.items()))
 
@@ -183,11 +197,18 @@ def bar(name: str, ok: bool, measured: str) -> dict[str, str]:
     return {"bar": name, "result": "PASS" if ok else "FAIL", "measured": measured}
 
 
-# --- the benchmark -------------------------------------------------------------------------------------------
+# --- the benchmark ------------------------------------------------------------------------------------------
 
 
-def measure(name: str, cmd: list[str], shown: str, sandbox: Any, carts: dict[str, dict[str, Any]],
-            problems: list[str], expect_status: int | None = 0) -> dict[str, Any]:
+def measure(
+    name: str,
+    cmd: list[str],
+    shown: str,
+    sandbox: Any,
+    carts: dict[str, dict[str, Any]],
+    problems: list[str],
+    expect_status: int | None = 0,
+) -> dict[str, Any]:
     """Run one contender against its own sandbox and collect every figure the table needs."""
     before = len(sandbox.requests)
     log(f"{name}: {shown}")
@@ -205,7 +226,9 @@ def measure(name: str, cmd: list[str], shown: str, sandbox: Any, carts: dict[str
     except ValueError:
         problems.append(f"{name}: stdout is not JSON: {stdout[:300]!r}\n{r.stderr_tail}")
     if expect_status is not None and r.returncode != expect_status:
-        problems.append(f"{name}: exit status {r.returncode}, expected {expect_status}\n  $ {shown}\n{r.stderr_tail}")
+        problems.append(
+            f"{name}: exit status {r.returncode}, expected {expect_status}\n  $ {shown}\n{r.stderr_tail}"
+        )
     summary = own.get("summary", {}) if isinstance(own.get("summary"), dict) else {}
     own_elapsed = summary.get("elapsed", own.get("elapsed"))
     own_cps = summary.get("carts_per_second")
@@ -233,17 +256,23 @@ def measure(name: str, cmd: list[str], shown: str, sandbox: Any, carts: dict[str
         "exactly_once_detail": once.describe(),
         "own_summary": summary or {k: v for k, v in own.items() if k != "results"},
     }
-    log(f"  {r.wall:.2f} s, {n / r.wall:.2f} carts/s, {len(seen)} requests, {throttled} x 429, "
-        f"peak RSS {r.max_rss_mb:.0f} MB; {once.describe()}")
+    log(
+        f"  {r.wall:.2f} s, {n / r.wall:.2f} carts/s, {len(seen)} requests, {throttled} x 429, "
+        f"peak RSS {r.max_rss_mb:.0f} MB; {once.describe()}"
+    )
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--carts", type=int, default=200, help="carts to push (200)")
-    parser.add_argument("--latency", type=float, default=0.3, help="seconds the sandbox adds to every response (0.3)")
+    parser.add_argument(
+        "--latency", type=float, default=0.3, help="seconds the sandbox adds to every response (0.3)"
+    )
     parser.add_argument("--rate", type=float, default=5.0, help="the sandbox's requests/second limit (5)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="corpus and results (bench/out)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "out", help="corpus and results (bench/out)"
+    )
     parser.add_argument("--skip-hand", action="store_true", help="skip the hand-written requests.post loop")
     args = parser.parse_args(argv)
 
@@ -261,15 +290,31 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"acorders": tool_version([acorders, "--version"])},
         "argv": [rel(Path(sys.argv[0])), *(argv if argv is not None else sys.argv[1:])],
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "settings": {"carts": args.carts, "latency_s": args.latency, "sandbox_rate": args.rate, "corpus": cart_dir},
+        "settings": {
+            "carts": args.carts,
+            "latency_s": args.latency,
+            "sandbox_rate": args.rate,
+            "corpus": cart_dir,
+        },
     }
 
     # (a) acorders push
     with tempfile.TemporaryDirectory(prefix="acorders-bench-state-") as state:
         sandbox = start_sandbox(latency=args.latency, rate=args.rate)
         try:
-            cmd = [acorders, "push", cart_dir, "-o", "json", "--url", sandbox.url, "--api-key", API_KEY,
-                   "--state-dir", state]
+            cmd = [
+                acorders,
+                "push",
+                cart_dir,
+                "-o",
+                "json",
+                "--url",
+                sandbox.url,
+                "--api-key",
+                API_KEY,
+                "--state-dir",
+                state,
+            ]
             ac = measure("acorders push", cmd, shell_line(cmd, limit=50), sandbox, carts, problems)
         finally:
             sandbox.stop()
@@ -291,47 +336,80 @@ def main(argv: list[str] | None = None) -> int:
     # --- report ------------------------------------------------------------------------------------------
     def row(m: dict[str, Any]) -> list[str]:
         return [
-            m["name"], f"{m['wall_s']:.2f}", f"{m['carts_per_s']:.2f}",
+            m["name"],
+            f"{m['wall_s']:.2f}",
+            f"{m['carts_per_s']:.2f}",
             f"{m['own_elapsed_s']:.2f}" if m["own_elapsed_s"] is not None else "-",
             f"{m['own_carts_per_s']:.2f}" if m["own_carts_per_s"] is not None else "-",
-            str(m["requests"]), f"{m['requests_per_cart']:.3f}", str(m["status_429"]), f"{m['share_429'] * 100:.1f}%",
+            str(m["requests"]),
+            f"{m['requests_per_cart']:.3f}",
+            str(m["status_429"]),
+            f"{m['share_429'] * 100:.1f}%",
             f"{m['exactly_once']['records']}/{args.carts}" + ("" if m["exactly_once"]["ok"] else " (!)"),
             f"{m['time_to_first_request_s']:.2f}" if m["time_to_first_request_s"] is not None else "-",
             f"{m['max_rss_mb']:.0f}",
         ]
 
-    headers = ["contender", "wall (s)", "carts/s (wall)", "own elapsed (s)", "own carts/s", "requests",
-               "requests/cart", "429s", "429 share", "records created", "1st request after (s)", "peak RSS (MB)"]
+    headers = [
+        "contender",
+        "wall (s)",
+        "carts/s (wall)",
+        "own elapsed (s)",
+        "own carts/s",
+        "requests",
+        "requests/cart",
+        "429s",
+        "429 share",
+        "records created",
+        "1st request after (s)",
+        "peak RSS (MB)",
+    ]
     table = markdown_table(headers, [row(ac)] + ([row(hand)] if hand else []))
     bars = [
-        bar(f"acorders >= 4.75 carts/s ({args.carts} carts / wall time of the push child)",
+        bar(
+            f"acorders >= 4.75 carts/s ({args.carts} carts / wall time of the push child)",
             ac["carts_per_s"] >= 4.75,
             f"{ac['carts_per_s']:.2f} carts/s ({args.carts} in {ac['wall_s']:.2f} s; own summary "
-            f"{ac['own_carts_per_s']} carts/s in {ac['own_elapsed_s']} s)"),
-        bar("acorders <= 2% of its requests answered 429", ac["share_429"] <= 0.02,
-            f"{ac['status_429']} of {ac['requests']} ({ac['share_429'] * 100:.1f}%)"),
-        bar("acorders created every cart exactly once", ac["exactly_once"]["ok"] and ac["returncode"] == 0,
-            f"{ac['exactly_once_detail']}; exit status {ac['returncode']}"),
+            f"{ac['own_carts_per_s']} carts/s in {ac['own_elapsed_s']} s)",
+        ),
+        bar(
+            "acorders <= 2% of its requests answered 429",
+            ac["share_429"] <= 0.02,
+            f"{ac['status_429']} of {ac['requests']} ({ac['share_429'] * 100:.1f}%)",
+        ),
+        bar(
+            "acorders created every cart exactly once",
+            ac["exactly_once"]["ok"] and ac["returncode"] == 0,
+            f"{ac['exactly_once_detail']}; exit status {ac['returncode']}",
+        ),
     ]
 
     m = results["machine"]
     print(f"## acorders push: benchmark ({time.strftime('%Y-%m-%d')})\n")
-    print(f"Machine: {m['cpu']}, {m['cpus']} CPUs; Python {m['python']} ({m['platform']}); {results['versions']['acorders']}.")
-    print(f"Sandbox in the benchmark process: {args.latency:g} s added latency, {args.rate:g} requests/s limit "
-          f"(429 + Retry-After beyond it), a fresh in-memory store per contender. Corpus: {args.carts} valid carts "
-          f"in {cart_dir}/ (envelope, distinct externalcheckoutid, connectionid 1-3, customerid set).\n")
+    print(
+        f"Machine: {m['cpu']}, {m['cpus']} CPUs; Python {m['python']} ({m['platform']}); {results['versions']['acorders']}."
+    )
+    print(
+        f"Sandbox in the benchmark process: {args.latency:g} s added latency, {args.rate:g} requests/s limit "
+        f"(429 + Retry-After beyond it), a fresh in-memory store per contender. Corpus: {args.carts} valid carts "
+        f"in {cart_dir}/ (envelope, distinct externalcheckoutid, connectionid 1-3, customerid set).\n"
+    )
     print(f"Produced by: `{shell_line([py, *results['argv']], limit=50)}` (from the repository root)\n")
     print(table)
-    print("\ncarts/s (wall) counts the child's whole life (interpreter start-up, loading and validating the files, "
-          "then sending); own elapsed/carts/s is acorders' JSON summary (the loop's own timer).\n")
+    print(
+        "\ncarts/s (wall) counts the child's whole life (interpreter start-up, loading and validating the files, "
+        "then sending); own elapsed/carts/s is acorders' JSON summary (the loop's own timer).\n"
+    )
     for b in bars:
         print(f"- **{b['result']}** {b['bar']}: {b['measured']}")
     print("\nRequests by route:\n")
     for contender in [ac] + ([hand] if hand else []):
         print(f"- {contender['name']}: " + ", ".join(f"`{k}` x{v}" for k, v in contender["routes"].items()))
     if hand:
-        print(f"\nacorders vs the hand-written loop: {ac['carts_per_s'] / hand['carts_per_s']:.2f}x the carts/s; "
-              f"the loop lost {args.carts - hand['exactly_once']['records']} carts to 429s it does not retry.")
+        print(
+            f"\nacorders vs the hand-written loop: {ac['carts_per_s'] / hand['carts_per_s']:.2f}x the carts/s; "
+            f"the loop lost {args.carts - hand['exactly_once']['records']} carts to 429s it does not retry."
+        )
     print("\nCommands (run from the repository root; the port is a free one picked per run):\n")
     print(f"- acorders: `{ac['command']}`")
     if hand:
@@ -341,8 +419,14 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(f"- {p}")
 
-    results.update(acorders=ac, hand_loop=hand, bars=bars, problems=problems, table_markdown=table,
-                   hand_loop_script=HAND_LOOP)
+    results.update(
+        acorders=ac,
+        hand_loop=hand,
+        bars=bars,
+        problems=problems,
+        table_markdown=table,
+        hand_loop_script=HAND_LOOP,
+    )
     write_json(out / "push.json", results)
     log(f"results written to {rel(out / 'push.json')}")
     if problems:

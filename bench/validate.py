@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     PROFILE,
     ROOT,
     SCHEMA,
@@ -103,15 +103,29 @@ def rel(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--carts", type=int, default=10_000, help="cart files to generate and validate (10000)")
-    parser.add_argument("--lines", type=int, default=1_000_000, help="lines of the NDJSON stream; 0 skips it (1000000)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="corpora and results (bench/out)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--carts", type=int, default=10_000, help="cart files to generate and validate (10000)"
+    )
+    parser.add_argument(
+        "--lines", type=int, default=1_000_000, help="lines of the NDJSON stream; 0 skips it (1000000)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "out", help="corpora and results (bench/out)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per command on the cart files (3)")
     parser.add_argument("--startup-repeat", type=int, default=10, help="timed runs per start-up command (10)")
-    parser.add_argument("--max-wait", type=float, default=60.0,
-                        help="seconds to wait, before each section, for other processes to leave the CPUs idle (60)")
-    parser.add_argument("--profile", action="store_true", help="also cProfile acorders.cli.main on the cart files")
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait, before each section, for other processes to leave the CPUs idle (60)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile acorders.cli.main on the cart files"
+    )
     parser.add_argument("--top", type=int, default=25, help="rows of the profile to print (25)")
     args = parser.parse_args(argv)
 
@@ -160,9 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     if summary.get("warnings"):
         problems.append(f"acorders reported {summary['warnings']} warnings on a corpus meant to be clean")
     results["acorders_json_summary"] = summary
-    floor_check = subprocess.run([py, "-c", FLOOR, rel(cart_dir)], capture_output=True, text=True, cwd=ROOT, env=env)
+    floor_check = subprocess.run(
+        [py, "-c", FLOOR, rel(cart_dir)], capture_output=True, text=True, cwd=ROOT, env=env
+    )
     if floor_check.stdout.strip() != str(args.carts):
-        problems.append(f"the floor script parsed {floor_check.stdout.strip()!r} files, expected {args.carts}")
+        problems.append(
+            f"the floor script parsed {floor_check.stdout.strip()!r} files, expected {args.carts}"
+        )
 
     # Do both tools really check formats? One copy of a cart per format, with only that field broken.
     formats = _format_probes(files[0], out / "probes", acorders, cjs, schema, env)
@@ -181,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         "floor": [py, "-c", FLOOR, rel(cart_dir)],
     }
     log("warming up (page cache, bytecode) ...")
-    warm = {**commands, "check-jsonschema": [cjs, "--schemafile", schema, one]}  # one file: bytecode, not 10 s
+    warm = {
+        **commands,
+        "check-jsonschema": [cjs, "--schemafile", schema, one],
+    }  # one file: bytecode, not 10 s
     repeat(warm, 1, env=env, cwd=ROOT, progress=False)
     busy["files"] = wait_quiet(timeout=args.max_wait)
     log(f"timing {args.carts:,} files, {args.repeat} runs each (interleaved) ...")
@@ -216,7 +237,14 @@ def main(argv: list[str] | None = None) -> int:
             busy[name] = wait_quiet(timeout=args.max_wait)
             log(f"timing {name} ({args.lines:,} lines, {size_mb:.0f} MB) ...")
             with tempfile.TemporaryFile() as captured, open(ndjson, "rb") as fh:
-                r = run(cmd, stdin=fh if use_stdin else subprocess.DEVNULL, stdout=captured, env=env, cwd=ROOT, rss=True)
+                r = run(
+                    cmd,
+                    stdin=fh if use_stdin else subprocess.DEVNULL,
+                    stdout=captured,
+                    env=env,
+                    cwd=ROOT,
+                    rss=True,
+                )
                 captured.seek(0)
                 text = captured.read().decode("utf-8", "replace")
             counted = _count(text, floor=name.startswith("floor"))
@@ -247,34 +275,67 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(_row(f"start-up: {name}", t, cj1, None, rss=False))
     for name, s in stream.items():
         rows.append(
-            [f"{args.lines:,}-line NDJSON: {name}", f"{s['wall_s']:.2f}", f"{s['wall_s']:.2f}", "1", "-",
-             f"{ratio(s['wall_s'], stream['floor (NDJSON)']['wall_s']):.2f}x" if "floor (NDJSON)" in stream else "-",
-             f"{s['cpu_s']:.2f}", f"{s['max_rss_mb']:.0f}"]
+            [
+                f"{args.lines:,}-line NDJSON: {name}",
+                f"{s['wall_s']:.2f}",
+                f"{s['wall_s']:.2f}",
+                "1",
+                "-",
+                f"{ratio(s['wall_s'], stream['floor (NDJSON)']['wall_s']):.2f}x"
+                if "floor (NDJSON)" in stream
+                else "-",
+                f"{s['cpu_s']:.2f}",
+                f"{s['max_rss_mb']:.0f}",
+            ]
         )
     table = markdown_table(
-        ["benchmark", "best (s)", "median (s)", "runs", "vs check-jsonschema", "vs floor", "CPU of best (s)",
-         "peak RSS (MB)"], rows
+        [
+            "benchmark",
+            "best (s)",
+            "median (s)",
+            "runs",
+            "vs check-jsonschema",
+            "vs floor",
+            "CPU of best (s)",
+            "peak RSS (MB)",
+        ],
+        rows,
     )
 
     bars = [
-        _bar("acorders >= 10x faster than check-jsonschema on the files (best of runs)",
-             ratio(cj.best, ac.best) >= 10, f"{ratio(cj.best, ac.best):.1f}x (median {ratio(cj.median, ac.median):.1f}x)"),
-        _bar("acorders <= 1.5x the parse floor on the files (best of runs)",
-             ratio(ac.best, fl.best) <= 1.5, f"{ratio(ac.best, fl.best):.2f}x (median {ratio(ac.median, fl.median):.2f}x)"),
-        _bar("acorders --version <= 0.5x check-jsonschema on one file",
-             ratio(startup["acorders --version"].best, cj1.best) <= 0.5,
-             f"{ratio(startup['acorders --version'].best, cj1.best):.2f}x "
-             f"(median {ratio(startup['acorders --version'].median, cj1.median):.2f}x)"),
-        _bar("acorders validate ONE_FILE <= 0.5x check-jsonschema on one file",
-             ratio(startup["acorders validate ONE"].best, cj1.best) <= 0.5,
-             f"{ratio(startup['acorders validate ONE'].best, cj1.best):.2f}x "
-             f"(median {ratio(startup['acorders validate ONE'].median, cj1.median):.2f}x)"),
+        _bar(
+            "acorders >= 10x faster than check-jsonschema on the files (best of runs)",
+            ratio(cj.best, ac.best) >= 10,
+            f"{ratio(cj.best, ac.best):.1f}x (median {ratio(cj.median, ac.median):.1f}x)",
+        ),
+        _bar(
+            "acorders <= 1.5x the parse floor on the files (best of runs)",
+            ratio(ac.best, fl.best) <= 1.5,
+            f"{ratio(ac.best, fl.best):.2f}x (median {ratio(ac.median, fl.median):.2f}x)",
+        ),
+        _bar(
+            "acorders --version <= 0.5x check-jsonschema on one file",
+            ratio(startup["acorders --version"].best, cj1.best) <= 0.5,
+            f"{ratio(startup['acorders --version'].best, cj1.best):.2f}x "
+            f"(median {ratio(startup['acorders --version'].median, cj1.median):.2f}x)",
+        ),
+        _bar(
+            "acorders validate ONE_FILE <= 0.5x check-jsonschema on one file",
+            ratio(startup["acorders validate ONE"].best, cj1.best) <= 0.5,
+            f"{ratio(startup['acorders validate ONE'].best, cj1.best):.2f}x "
+            f"(median {ratio(startup['acorders validate ONE'].median, cj1.median):.2f}x)",
+        ),
     ]
     for name in ("acorders validate FILE.ndjson", "acorders validate - < FILE.ndjson"):
         if name in stream:
             rss = stream[name]["max_rss_mb"]
-            bars.append(_bar(f"{args.lines:,}-line NDJSON, {name}: peak RSS < {RSS_LIMIT_MB:.0f} MB",
-                             rss < RSS_LIMIT_MB, f"{rss:.0f} MB in {stream[name]['wall_s']:.1f} s"))
+            bars.append(
+                _bar(
+                    f"{args.lines:,}-line NDJSON, {name}: peak RSS < {RSS_LIMIT_MB:.0f} MB",
+                    rss < RSS_LIMIT_MB,
+                    f"{rss:.0f} MB in {stream[name]['wall_s']:.1f} s",
+                )
+            )
 
     commands_used = {t.name: t.as_dict()["command"] for t in (ac, cj, fl)}
     commands_used.update({t.name: t.as_dict()["command"] for t in startup.values()})
@@ -282,25 +343,39 @@ def main(argv: list[str] | None = None) -> int:
 
     m = results["machine"]
     print(f"## acorders validate: benchmark ({time.strftime('%Y-%m-%d')})\n")
-    print(f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['mem_mb']} MB RAM; Python {m['python']} ({m['platform']}); "
-          f"{results['versions']['acorders']}, {results['versions']['check-jsonschema']}.")
+    print(
+        f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['mem_mb']} MB RAM; Python {m['python']} ({m['platform']}); "
+        f"{results['versions']['acorders']}, {results['versions']['check-jsonschema']}."
+    )
     g = results["git"]
-    print(f"Code: commit {g['head']}" + (f" plus uncommitted changes to {', '.join(g['modified'])}" if g["modified"] else "")
-          + ".")
-    print(f"Corpus: {args.carts:,} cart files (1-6 products, envelope, indent 2) in {rel(cart_dir)}/"
-          + (f"; NDJSON {args.lines:,} lines ({results['ndjson']['size_mb']:.0f} MB)" if ndjson else "") + ".")
+    print(
+        f"Code: commit {g['head']}"
+        + (f" plus uncommitted changes to {', '.join(g['modified'])}" if g["modified"] else "")
+        + "."
+    )
+    print(
+        f"Corpus: {args.carts:,} cart files (1-6 products, envelope, indent 2) in {rel(cart_dir)}/"
+        + (f"; NDJSON {args.lines:,} lines ({results['ndjson']['size_mb']:.0f} MB)" if ndjson else "")
+        + "."
+    )
     checked = {t: sorted(f for f, ok in r.items() if ok) for t, r in formats.items()}
-    print(f"check-jsonschema got every file on {len(cjs_cmds)} command line(s). Format checks, probed with one bad "
-          f"value each: check-jsonschema rejects {', '.join(checked['check-jsonschema']) or 'none'} by default; "
-          f"acorders rejects {', '.join(checked['acorders']) or 'none'}.\n")
+    print(
+        f"check-jsonschema got every file on {len(cjs_cmds)} command line(s). Format checks, probed with one bad "
+        f"value each: check-jsonschema rejects {', '.join(checked['check-jsonschema']) or 'none'} by default; "
+        f"acorders rejects {', '.join(checked['acorders']) or 'none'}.\n"
+    )
     noisy = {k: v for k, v in busy.items() if v is not None and v > 0.25}
     if noisy:
-        print("**Warning: other processes were using the CPUs when these sections started, so times are inflated "
-              "(busy fraction of all CPUs): " + ", ".join(f"{k} {v:.0%}" for k, v in noisy.items()) + ".**\n")
+        print(
+            "**Warning: other processes were using the CPUs when these sections started, so times are inflated "
+            "(busy fraction of all CPUs): " + ", ".join(f"{k} {v:.0%}" for k, v in noisy.items()) + ".**\n"
+        )
     print(f"Produced by: `{shell_line([py, *results['argv']], limit=50)}` (from the repository root)\n")
     print(table)
-    print("\nCPU = user + sys seconds of the command and every child it waited for (worker processes included); "
-          f"peak RSS = the largest single process, from {results['rss_method']}.\n")
+    print(
+        "\nCPU = user + sys seconds of the command and every child it waited for (worker processes included); "
+        f"peak RSS = the largest single process, from {results['rss_method']}.\n"
+    )
     for b in bars:
         print(f"- **{b['result']}** {b['bar']}: {b['measured']}")
     print("\nCommands (run from the repository root):\n")
@@ -326,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
         log("profiling acorders.cli.main on the cart files ...")
         prof = subprocess.run(
             [py, "-c", PROFILE, str(prof_path), str(args.top), "validate", rel(cart_dir)],
-            capture_output=True, text=True, cwd=ROOT, env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
         )
         (out / "validate-profile.txt").write_text(prof.stdout)
         results["profile"] = {"path": rel(prof_path), "text": rel(out / "validate-profile.txt")}
@@ -334,11 +412,19 @@ def main(argv: list[str] | None = None) -> int:
         print("```\n" + prof.stdout.strip() + "\n```")
         imports = _import_times([py, "-X", "importtime", "-c", IMPORTS, one], env)
         results["profile"]["imports"] = imports
-        print("\n### Start-up imports of `acorders validate ONE_FILE` (python -X importtime, best of 3), top 20 "
-              "by cumulative time, first two levels\n")
-        print(markdown_table(["module", "cumulative (ms)", "self (ms)"],
-                             [[("&nbsp;&nbsp;" * depth) + name, f"{cum / 1000:.1f}", f"{self_ / 1000:.1f}"]
-                              for name, depth, self_, cum in imports[:20]]))
+        print(
+            "\n### Start-up imports of `acorders validate ONE_FILE` (python -X importtime, best of 3), top 20 "
+            "by cumulative time, first two levels\n"
+        )
+        print(
+            markdown_table(
+                ["module", "cumulative (ms)", "self (ms)"],
+                [
+                    [("&nbsp;&nbsp;" * depth) + name, f"{cum / 1000:.1f}", f"{self_ / 1000:.1f}"]
+                    for name, depth, self_, cum in imports[:20]
+                ],
+            )
+        )
 
     write_json(out / "validate.json", results)
     log(f"results written to {rel(out / 'validate.json')}")
@@ -354,7 +440,9 @@ _BAD_FORMATS = {
 }
 
 
-def _format_probes(good: Path, where: Path, acorders: str, cjs: str, schema: str, env: dict[str, str]) -> dict[str, dict[str, bool]]:
+def _format_probes(
+    good: Path, where: Path, acorders: str, cjs: str, schema: str, env: dict[str, str]
+) -> dict[str, dict[str, bool]]:
     """For each format, a copy of ``good`` with just that field broken: does each tool reject it?"""
     where.mkdir(parents=True, exist_ok=True)
     doc = json.loads(good.read_text(encoding="utf-8"))
@@ -364,8 +452,10 @@ def _format_probes(good: Path, where: Path, acorders: str, cjs: str, schema: str
         broken["ecomOrder"][field] = bad
         path = where / f"bad-{fmt}.json"
         path.write_text(json.dumps(broken, indent=2), encoding="utf-8")
-        for name, cmd in (("acorders", [acorders, "validate", str(path)]),
-                          ("check-jsonschema", [cjs, "--schemafile", schema, str(path)])):
+        for name, cmd in (
+            ("acorders", [acorders, "validate", str(path)]),
+            ("check-jsonschema", [cjs, "--schemafile", schema, str(path)]),
+        ):
             found[name][fmt] = subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env).returncode == 1
     return found
 

@@ -93,7 +93,9 @@ def run_cli(tmp_path: Path) -> RunCli:
             acorders.cli.runtime._state["env"] = None
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             # an exception escaped the CLI: a user would have seen a traceback
-            raise AssertionError(f"acorders {' '.join(args)} raised {result.exception!r}") from result.exception
+            raise AssertionError(
+                f"acorders {' '.join(args)} raised {result.exception!r}"
+            ) from result.exception
         return result.exit_code, result.stdout, result.stderr
 
     return run

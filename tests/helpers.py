@@ -27,7 +27,8 @@ SECRET_KEY = "ZZTOPSECRET-c0ffee-4f1d-9e2b-7a7aK3YQ"  # distinctive: easy to spo
 
 
 def cart(i: int | str, **fields: Any) -> dict[str, Any]:
-    """The reference cart as a bare order, with externalcheckoutid ``cart-<i>`` (fields override; None drops)."""
+    """The reference cart as a bare order, with externalcheckoutid ``cart-<i>`` (fields override; None
+    drops)."""
     order = copy.deepcopy(REFERENCE)
     checkout = i if isinstance(i, str) else f"cart-{i:05d}"
     order["externalcheckoutid"] = checkout
@@ -82,8 +83,11 @@ def account_env(sb: Sandbox, state_dir: Path, key: str = KEY, **extra: str) -> d
 
 def subprocess_env(sb: Sandbox, state_dir: Path, tmp_path: Path, key: str = KEY) -> dict[str, str]:
     """A clean process environment: no developer config, no colours, the repo importable."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ACTIVECAMPAIGN_", "ACORDERS_")) and k not in ("NO_COLOR", "FORCE_COLOR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ACTIVECAMPAIGN_", "ACORDERS_")) and k not in ("NO_COLOR", "FORCE_COLOR")
+    }
     env.update(account_env(sb, state_dir, key))
     env["ACORDERS_CONFIG"] = str(tmp_path / "no-such-config.toml")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")

@@ -24,7 +24,9 @@ from acorders.models import blank
 
 NOT_JSON: Any = object()  # sentinel: the body is not JSON (HTML, empty, truncated)
 
-URL_HINT = "Use the API URL shown in ActiveCampaign under Settings > Developer, e.g. https://ACCOUNT.api-us1.com"
+URL_HINT = (
+    "Use the API URL shown in ActiveCampaign under Settings > Developer, e.g. https://ACCOUNT.api-us1.com"
+)
 KEY_HINT = (
     "Check ACTIVECAMPAIGN_API_KEY (or --api-key) and the account URL: both are shown in ActiveCampaign "
     "under Settings > Developer, and the key must belong to that account."
@@ -86,7 +88,8 @@ def ids_as_str(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def pointer_to_path(pointer: Any, root: str) -> str | None:
-    """``/data/attributes/orderProducts/0/price`` -> ``ecomOrder.orderProducts[0].price`` (root = envelope key)."""
+    """``/data/attributes/orderProducts/0/price`` -> ``ecomOrder.orderProducts[0].price`` (root = envelope
+    key)."""
     if not isinstance(pointer, str):
         return None
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
@@ -233,14 +236,21 @@ def classify_network_error(exc: requests.RequestException) -> NetworkFailure:
     chain = list(_causes(exc))
     if isinstance(exc, requests.exceptions.SSLError):
         never_sent = any(isinstance(c, (ssl.SSLCertVerificationError, ssl.CertificateError)) for c in chain)
-        return NetworkFailure("certificate verification failed" if never_sent else "TLS error", not never_sent)
-    if any(isinstance(c, (http.client.HTTPException, ConnectionResetError, BrokenPipeError))
-           or _named(c, "ProtocolError") for c in chain):
+        return NetworkFailure(
+            "certificate verification failed" if never_sent else "TLS error", not never_sent
+        )
+    if any(
+        isinstance(c, (http.client.HTTPException, ConnectionResetError, BrokenPipeError))
+        or _named(c, "ProtocolError")
+        for c in chain
+    ):
         return NetworkFailure("connection dropped", True)
     if any(isinstance(c, socket.gaierror) or _named(c, "NameResolutionError") for c in chain):
         return NetworkFailure("name resolution failed", False)
-    if any(isinstance(c, ConnectionRefusedError) or (_named(c, "NewConnectionError") and "refused" in str(c))
-           for c in chain):
+    if any(
+        isinstance(c, ConnectionRefusedError) or (_named(c, "NewConnectionError") and "refused" in str(c))
+        for c in chain
+    ):
         return NetworkFailure("connection refused", False)
     if any(_named(c, "NewConnectionError") for c in chain):
         return NetworkFailure("could not connect", False)
@@ -272,16 +282,30 @@ def exhausted_message(failures: list[str], time_limit: float | None) -> str:
 
 def config_error_for(exc: requests.RequestException, base_url: str) -> ConfigError | None:
     """A ConfigError for requests exceptions that no retry can fix (bad URL, certificate), else None."""
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ),
+    ):
         return ConfigError(f"{base_url} is not a usable account URL", hint=URL_HINT)
     failure = classify_network_error(exc) if isinstance(exc, requests.exceptions.SSLError) else None
     if failure is not None and not failure.maybe_sent:
         return ConfigError(
             f"the TLS certificate of {base_url} could not be verified",
-            hint="Check the account URL (Settings > Developer) and any proxy or custom CA bundle (REQUESTS_CA_BUNDLE).",
+            hint="Check the account URL (Settings > Developer) and any proxy or custom CA bundle "
+            "(REQUESTS_CA_BUNDLE).",
         )
-    if not isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                            requests.exceptions.ContentDecodingError)):
+    if not isinstance(
+        exc,
+        (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ),
+    ):
         return ConfigError(f"could not send a request to {base_url}: {type(exc).__name__}", hint=URL_HINT)
     return None

@@ -1,263 +1,22 @@
-"""HTTP client for ActiveCampaign's e-commerce ("Deep Data") API v3.
+"""HTTP client for ActiveCampaign's e-commerce ("Deep Data") API v3: its operations, on the transport.
 
-One shared session and rate limiter for all worker threads; retries where they are safe; a create (POST)
-whose outcome is unknown is never re-sent blindly: it is looked up first, so no cart is created twice.
+A create (POST) whose outcome is unknown is never re-sent blindly: it is looked up first, so no cart is
+created twice. Every record comes back with its ids as strings.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
 from collections.abc import Callable
-from typing import Any, NamedTuple, NoReturn
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-
-from acorders import __version__
-from acorders.api.answers import (
-    KEY_HINT,
-    classify_network_error,
-    config_error_for,
-    describe_failure,
-    error_for_response,
-    ids_as_str,
-    parse_json,
-    retry_after_seconds,
-    status_text,
-    summarize_body,
-)
-from acorders.api.ratelimit import RateLimiter
-from acorders.api.retry import Attempts, Retry, backoff_delay, settle_delay
-from acorders.api.stats import ClientStats, RequestLog
-from acorders.errors import ConfigError, NotFound, OutcomeUnknown, RequestFailed
-from acorders.models import blank
-
-log = logging.getLogger(__name__)
-
-Record = dict[str, Any]  # a record as the API returns it (ids as strings)
+from acorders.api.answers import ids_as_str
+from acorders.api.retry import settle_delay
+from acorders.api.transport import Record, Transport
+from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
 
 
-
-class _Call(NamedTuple):
-    """What one API call sends, whatever the attempt."""
-
-    method: str
-    path: str  # relative to /api/3, without the query
-    rel: str  # the path with its query string, as logged
-    data: bytes | None
-    headers: dict[str, str] | None
-    root: str  # the body's envelope key ("ecomOrder"), for the paths in a 422's errors
-
-    @classmethod
-    def of(cls, method: str, path: str, params: dict[str, Any] | None, body: Any) -> _Call:
-        query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, safe="[]")
-        data = json.dumps(body).encode() if body is not None else None
-        root = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else "ecomOrder"
-        headers = {"Content-Type": "application/json"} if data is not None else None
-        return cls(method.upper(), path, path + ("?" + query if query else ""), data, headers, root)
-
-
-class Client:
+class Client(Transport):
     """ActiveCampaign API client shared by all worker threads of one run."""
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        rate: float = 5.0,
-        workers: int = 8,
-        timeout: tuple[float, float] = (5.0, 30.0),
-        max_attempts: int = 6,
-        max_retry_seconds: float = 120.0,
-        on_request: Callable[[RequestLog], None] | None = None,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3.
-
-        Raises ConfigError for a key that cannot be sent as a header (the low-level errors would quote it)."""
-        if not api_key or api_key != api_key.strip() or not (api_key.isascii() and api_key.isprintable()):
-            raise ConfigError("the API key is empty or contains spaces, line breaks or non-ASCII characters",
-                              hint=KEY_HINT)
-        self.base_url = base_url
-        self._api = base_url + "/api/3"
-        self.__key = api_key
-        self._timeout = timeout
-        self.max_attempts = max(1, max_attempts)
-        self.max_retry_seconds = max_retry_seconds
-        self._on_request = on_request
-        self._sleep = sleep
-        self.limiter = limiter if limiter is not None else RateLimiter(rate, sleep=sleep)
-        self.stats = ClientStats()
-        self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
-        self._session.headers.update(
-            {"Api-Token": api_key, "Accept": "application/json", "User-Agent": f"acorders/{__version__}"}
-        )
-        # Default pools hold 10 connections; more workers would open and drop connections.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(workers, 10))
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-
-    def __repr__(self) -> str:
-        return f"Client(base_url={self.base_url!r}, rate={self.limiter.rate!r})"
-
-    def close(self) -> None:
-        """Close the connections (only if the session is ours)."""
-        if self._own_session:
-            self._session.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    # -- the low-level call -------------------------------------------------------------------------
-
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Record:
-        """Send one API call with retries; returns the JSON object of a 2xx answer.
-
-        Retries 429 (honouring Retry-After, pausing every thread), 5xx and network errors with backoff,
-        within max_attempts and max_retry_seconds of sleeping. A POST whose outcome is unknown (read
-        timeout, dropped connection, 500/502/504) raises OutcomeUnknown instead of being re-sent."""
-        call = _Call.of(method, path, params, body)
-        attempts = Attempts(self.max_attempts, self.max_retry_seconds)
-        while True:
-            if attempts.start() > 1:
-                self.stats.add(retries=1)
-            outcome = self._attempt(call, attempts)
-            if not isinstance(outcome, Retry):
-                return outcome
-            delay = attempts.next_delay(outcome)
-            if outcome.pause_everyone:
-                self.limiter.pause(delay)  # every thread holds back, not just this one
-            log.debug("retrying %s %s in %.2f s (attempt %d failed)", call.method, call.rel, delay, attempts.number)
-            self.stats.add(retry_sleep=delay)
-            self._sleep(delay)
-            attempts.slept += delay
-
-    def _attempt(self, call: _Call, attempts: Attempts) -> Record | Retry:
-        """One HTTP attempt, at this run's rate: the answer's record, a Retry, or an exception that is final."""
-        self.limiter.acquire()
-        started = time.perf_counter()
-        try:
-            resp = self._session.request(
-                call.method, self._api + call.rel, data=call.data, headers=call.headers, timeout=self._timeout,
-                allow_redirects=False,  # a redirect would carry the Api-Token header to another host
-            )
-            content = resp.content
-        except requests.RequestException as exc:
-            log.debug("%s %s failed: %s", call.method, call.rel, self._redact(f"{type(exc).__name__}: {exc}"))
-            self.stats.add(requests=1)
-            return self._no_answer(call, attempts, exc, time.perf_counter() - started)
-        self.stats.add(requests=1)
-        status = resp.status_code
-        self._report(RequestLog(call.method, call.rel, status, time.perf_counter() - started, attempts.number, None))
-        content = content.replace(self.__key.encode(), b"***") if self.__key else content  # echoes
-        if 200 <= status < 300:
-            return self._decode(call.method, call.path, status, content)
-        if status == 429:
-            return self._throttled(resp, attempts)
-        if status >= 500:
-            self.stats.add(server_errors=1)
-            if call.method == "POST" and status != 503:  # 503: not processed; others: may have been
-                self._unknown(f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status)
-            attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
-            return Retry(backoff_delay(attempts.number))
-        location = self._redact(resp.headers.get("Location") or "") or None
-        raise error_for_response(status, content, location, path=call.rel, base_url=self.base_url, root=call.root)
-
-    def _no_answer(self, call: _Call, attempts: Attempts, exc: requests.RequestException, duration: float) -> Retry:
-        """No answer came: a fault no retry fixes (bad URL, certificate) is final; a write that may have
-        reached the server is an unknown outcome; anything else is tried again."""
-        failure = classify_network_error(exc)
-        self._report(RequestLog(call.method, call.rel, None, duration, attempts.number, failure.label))
-        fatal = config_error_for(exc, self.base_url)
-        if fatal is not None:
-            raise fatal
-        self.stats.add(network_errors=1)
-        what = describe_failure(failure.label, self.base_url, self._timeout)
-        if call.method == "POST" and failure.maybe_sent:
-            self._unknown(f"{call.method} {call.path}: no answer ({what})", None)
-        attempts.failed(what, None)
-        return Retry(backoff_delay(attempts.number))
-
-    def _throttled(self, resp: requests.Response, attempts: Attempts) -> Retry:
-        """A 429: wait as long as Retry-After asks, every thread, unless that is more than the run may spend."""
-        self.stats.add(throttled=1)
-        attempts.failed(f"ActiveCampaign answered {status_text(429)}", 429)
-        asked = retry_after_seconds(resp.headers.get("Retry-After"))
-        remaining = attempts.remaining
-        if asked is not None and asked > remaining and attempts.number < self.max_attempts:
-            raise RequestFailed(
-                f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
-                f"more than the {remaining:g} s left of the retry limit", 429)
-        return Retry(asked if asked is not None else backoff_delay(attempts.number), pause_everyone=True)
-
-    def _report(self, entry: RequestLog) -> None:
-        log.debug("%s %s -> %s in %.3f s (attempt %d)", entry.method, entry.path,
-                  entry.status if entry.status is not None else entry.error, entry.duration, entry.attempt)
-        if self._on_request is not None:
-            self._on_request(entry)
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self.__key, "***") if self.__key else text
-
-    def _unknown(self, message: str, status: int | None) -> NoReturn:
-        self.stats.add(unknown_outcomes=1)
-        raise OutcomeUnknown(message + "; it may or may not have been applied", status)
-
-    def _decode(self, method: str, path: str, status: int, content: bytes) -> Record:
-        """The JSON object of a 2xx answer. Empty -> {}. Anything else means something else answered."""
-        if not content.strip():
-            return {}
-        data = parse_json(content)
-        if isinstance(data, dict):
-            return data
-        message = f"ActiveCampaign answered {status_text(status)} with {summarize_body(content)} instead of JSON"
-        if method == "POST":  # a 2xx to a create: it probably worked, but we cannot tell what was created
-            self._unknown(f"{method} {path}: {message}", status)
-        raise RequestFailed(message, status)
-
-    def _record(self, method: str, path: str, answer: Record, key: str) -> Record:
-        """The record under ``key`` with ids as strings; a 2xx without it is not an answer we can use."""
-        record = answer.get(key)
-        if isinstance(record, dict) and not blank(record.get("id")):
-            return ids_as_str(record)
-        message = f"{method} {path}: ActiveCampaign answered without a {key} record"
-        if method == "POST":
-            self._unknown(message, None)
-        raise RequestFailed(message, None)
-
-    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int]:
-        """One page of a list endpoint: (records, meta.total)."""
-        answer = self.request("GET", path, params=params)
-        rows = answer.get(key)
-        records = [ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
-        meta = answer.get("meta")
-        try:
-            total = int(meta["total"])  # type: ignore[index]
-        except (TypeError, KeyError, ValueError):
-            total = int(params.get("offset") or 0) + len(records)
-        return records, total
-
-    def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 100) -> list[Record]:
-        """Every page of a filtered list (filters may match by "contains", so there can be many).
-
-        Stopping early could miss the exact match and lead to a duplicate, so too many pages is an error."""
-        records: list[Record] = []
-        for _ in range(max_pages):
-            page, total = self._list(path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key)
-            records.extend(page)
-            if not page or len(records) >= total:
-                return records
-        raise RequestFailed(f"GET {path}: more than {len(records)} records match; cannot check them all", None)
 
     # -- orders -------------------------------------------------------------------------------------
 
@@ -282,12 +41,14 @@ class Client:
                 found = lookup()
             except RequestFailed as exc:
                 raise OutcomeUnknown(
-                    f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status) from None
+                    f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status
+                ) from None
             if found is not None:
                 return ids_as_str(found), True
         raise OutcomeUnknown(
             f"{unknown.message} ({self.max_attempts} POSTs, each looked up afterwards without finding it)",
-            unknown.status)
+            unknown.status,
+        )
 
     def update_order(self, id: str, order: Record) -> Record:
         """PUT the fields of ``order`` onto order ``id``; returns the updated record."""
@@ -314,7 +75,11 @@ class Client:
         The API's filters may match by "contains", so every returned record is checked here."""
         if externalcheckoutid is None and externalid is None:
             raise ValueError("find_orders needs externalcheckoutid or externalid")
-        wanted = {"connectionid": connectionid, "externalcheckoutid": externalcheckoutid, "externalid": externalid}
+        wanted = {
+            "connectionid": connectionid,
+            "externalcheckoutid": externalcheckoutid,
+            "externalid": externalid,
+        }
         wanted = {k: str(v) for k, v in wanted.items() if v is not None}
         params = {f"filters[{k}]": v for k, v in wanted.items()}
         rows = self._all("/ecomOrders", params, "ecomOrders")
@@ -324,7 +89,12 @@ class Client:
         self, *, connectionid: str | None = None, limit: int = 100, offset: int = 0
     ) -> tuple[list[Record], int]:
         """One page of orders, oldest first: (records, total)."""
-        params = {"filters[connectionid]": connectionid, "orders[id]": "ASC", "limit": limit, "offset": offset}
+        params = {
+            "filters[connectionid]": connectionid,
+            "orders[id]": "ASC",
+            "limit": limit,
+            "offset": offset,
+        }
         return self._list("/ecomOrders", params, "ecomOrders")
 
     # -- connections and customers ------------------------------------------------------------------
@@ -333,17 +103,34 @@ class Client:
         self, *, service: str | None = None, externalid: str | None = None, limit: int = 100, offset: int = 0
     ) -> tuple[list[Record], int]:
         """One page of connections: (records, total)."""
-        params = {"filters[service]": service, "filters[externalid]": externalid, "limit": limit, "offset": offset}
+        params = {
+            "filters[service]": service,
+            "filters[externalid]": externalid,
+            "limit": limit,
+            "offset": offset,
+        }
         return self._list("/connections", params, "connections")
 
     def create_connection(
-        self, service: str, externalid: str, name: str, logo_url: str | None = None, link_url: str | None = None
+        self,
+        service: str,
+        externalid: str,
+        name: str,
+        logo_url: str | None = None,
+        link_url: str | None = None,
     ) -> Record:
         """Create a connection (the shop); returns the record. OutcomeUnknown propagates to the caller."""
-        fields_ = {"service": service, "externalid": externalid, "name": name, "logoUrl": logo_url,
-                   "linkUrl": link_url}
+        fields_ = {
+            "service": service,
+            "externalid": externalid,
+            "name": name,
+            "logoUrl": logo_url,
+            "linkUrl": link_url,
+        }
         body = {"connection": {k: v for k, v in fields_.items() if v is not None}}
-        return self._record("POST", "/connections", self.request("POST", "/connections", body=body), "connection")
+        return self._record(
+            "POST", "/connections", self.request("POST", "/connections", body=body), "connection"
+        )
 
     def find_customers(self, *, email: str, connectionid: str) -> list[Record]:
         """E-commerce customers of this connection with this email (case-insensitive).
@@ -351,22 +138,37 @@ class Client:
         Drops the account-level row (connectionid "0") and anything the filters matched loosely."""
         params = {"filters[email]": email, "filters[connectionid]": str(connectionid)}
         rows = self._all("/ecomCustomers", params, "ecomCustomers")
-        return [r for r in rows if str(r.get("connectionid")) == str(connectionid)
-                and str(r.get("email") or "").casefold() == email.casefold()]
+        return [
+            r
+            for r in rows
+            if str(r.get("connectionid")) == str(connectionid)
+            and str(r.get("email") or "").casefold() == email.casefold()
+        ]
 
     def list_customers(
         self, *, email: str | None = None, connectionid: str | None = None, limit: int = 100, offset: int = 0
     ) -> tuple[list[Record], int]:
         """One page of e-commerce customers: (records, total)."""
-        params = {"filters[email]": email, "filters[connectionid]": connectionid, "limit": limit, "offset": offset}
+        params = {
+            "filters[email]": email,
+            "filters[connectionid]": connectionid,
+            "limit": limit,
+            "offset": offset,
+        }
         return self._list("/ecomCustomers", params, "ecomCustomers")
 
     def create_customer(
         self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False
     ) -> Record:
         """Create an e-commerce customer (the ``customerid`` orders need); OutcomeUnknown propagates."""
-        body = {"ecomCustomer": {"connectionid": str(connectionid), "externalid": str(externalid), "email": email,
-                                 "acceptsMarketing": "1" if accepts_marketing else "0"}}
+        body = {
+            "ecomCustomer": {
+                "connectionid": str(connectionid),
+                "externalid": str(externalid),
+                "email": email,
+                "acceptsMarketing": "1" if accepts_marketing else "0",
+            }
+        }
         answer = self.request("POST", "/ecomCustomers", body=body)
         return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
 

@@ -24,13 +24,19 @@ def _client(url: str | None, api_key: str | None, profile: str | None, verbose: 
 
     env = environment()
     account = settings(url=url, api_key=api_key, profile=profile).account()
-    client = Client(account.url, account.api_key, rate=5.0, workers=1,
-                    on_request=request_logger(env) if verbose else None)
+    client = Client(
+        account.url, account.api_key, rate=5.0, workers=1, on_request=request_logger(env) if verbose else None
+    )
     return account, client
 
 
-def check(url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = None, output: OutputOpt = Output.table,
-          verbose: VerboseOpt = False) -> int:
+def check(
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = Output.table,
+    verbose: VerboseOpt = False,
+) -> int:
     """Verify the URL and key with one cheap authenticated request, and show the account's connections."""
     account, client = _client(url, api_key, profile, verbose)
     with client:
@@ -44,36 +50,53 @@ def check(url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = N
     return ExitStatus.OK
 
 
-def connections_list(url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = None,
-                     output: OutputOpt = Output.table, verbose: VerboseOpt = False) -> int:
+def connections_list(
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = Output.table,
+    verbose: VerboseOpt = False,
+) -> int:
     """List the account's connections."""
     _, client = _client(url, api_key, profile, verbose)
     with client:
         rows, _ = client.list_connections()
-    render_rows(environment(), rows, ["id", "service", "externalid", "name", "linkUrl"], output.value, "connections")
+    render_rows(
+        environment(), rows, ["id", "service", "externalid", "name", "linkUrl"], output.value, "connections"
+    )
     return ExitStatus.OK
 
 
 def connections_create(
     service: Annotated[str, typer.Option("--service", help="Your shop platform, e.g. 'myshop'.")],
-    externalid: Annotated[str, typer.Option("--externalid", help="The shop's id for this store, e.g. its domain.")],
+    externalid: Annotated[
+        str, typer.Option("--externalid", help="The shop's id for this store, e.g. its domain.")
+    ],
     name: Annotated[str, typer.Option("--name", help="Shown in ActiveCampaign.")],
     logo_url: Annotated[Optional[str], typer.Option("--logo-url")] = None,
     link_url: Annotated[Optional[str], typer.Option("--link-url")] = None,
-    url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = None, output: OutputOpt = Output.table,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = Output.table,
     verbose: VerboseOpt = False,
 ) -> int:
     """Create a connection; use its id as connectionid (or --connection)."""
     _, client = _client(url, api_key, profile, verbose)
     with client:
         record = client.create_connection(service, externalid, name, logo_url=logo_url, link_url=link_url)
-    render_rows(environment(), [record], ["id", "service", "externalid", "name"], output.value, "connection created")
+    render_rows(
+        environment(), [record], ["id", "service", "externalid", "name"], output.value, "connection created"
+    )
     return ExitStatus.OK
 
 
 def customers_list(
     email: Annotated[Optional[str], typer.Option("--email", help="Only this customer's rows.")] = None,
-    url: UrlOpt = None, api_key: ApiKeyOpt = None, profile: ProfileOpt = None, output: OutputOpt = Output.table,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    profile: ProfileOpt = None,
+    output: OutputOpt = Output.table,
     verbose: VerboseOpt = False,
 ) -> int:
     """List ecomCustomers (connectionid 0 rows are account-level, not usable as customerid)."""

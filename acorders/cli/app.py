@@ -23,14 +23,16 @@ from acorders.cli.runtime import (
 
 app = typer.Typer(
     name="acorders",
-    help="Validate abandoned carts and orders and push them to ActiveCampaign, exactly once.\n\n" + EXIT_CODES_HELP,
+    help="Validate abandoned carts and orders and push them to ActiveCampaign, exactly once.\n\n"
+    + EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # tracebacks could show locals; errors are mapped in handle_errors
     context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
 )
-connections_app = typer.Typer(help="List and create e-commerce connections (a connectionid names one).",
-                              no_args_is_help=True)
+connections_app = typer.Typer(
+    help="List and create e-commerce connections (a connectionid names one).", no_args_is_help=True
+)
 customers_app = typer.Typer(help="List ecomCustomers (a customerid names one).", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(customers_app, name="customers")
@@ -61,9 +63,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", envvar="ACORDERS_DEBUG", help="Show tracebacks of unexpected errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="ACORDERS_DEBUG", help="Show tracebacks of unexpected errors.")
+    ] = False,
 ) -> None:
     _state["debug"] = debug
     _state["env"] = None
@@ -82,8 +87,11 @@ def _only_the_command_asked_for(args: list[str]) -> typer.Typer:
     chosen = [c for c in app.registered_commands if (c.name or c.callback.__name__) == name]  # type: ignore[union-attr]
     if not chosen or {"-h", "--help"} & set(args):
         return app
-    single = typer.Typer(**{k: getattr(app.info, k) for k in ("help", "no_args_is_help", "context_settings")},
-                         pretty_exceptions_enable=False, add_completion=False)
+    single = typer.Typer(
+        **{k: getattr(app.info, k) for k in ("help", "no_args_is_help", "context_settings")},
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
     single.registered_callback = app.registered_callback
     single.registered_commands = chosen
     return single

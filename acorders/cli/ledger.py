@@ -28,7 +28,9 @@ def parse_since(text: str, now: float | None = None) -> float:
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"--since {text!r}: give a duration like 30m, 2h, 7d, or a date like 2026-11-20") from None
+        raise UsageError(
+            f"--since {text!r}: give a duration like 30m, 2h, 7d, or a date like 2026-11-20"
+        ) from None
     return (parsed if parsed.tzinfo else parsed.astimezone()).timestamp()
 
 
@@ -56,10 +58,13 @@ def forget(
     order: Annotated[Optional[str], typer.Option("--order", help="externalid of an order.")] = None,
     connection: Annotated[Optional[str], typer.Option("--connection", help="Only this connectionid.")] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Only this account URL.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every entry (of --url/--connection if given).")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every entry (of --url/--connection if given).")
+    ] = False,
     state_dir: StateDirOpt = None,
 ) -> int:
-    """Drop ledger entries, after the records were deleted in ActiveCampaign: the next push creates them again."""
+    """Drop ledger entries, after the records were deleted in ActiveCampaign: the next push creates them
+    again."""
     from acorders.config import normalize_url
     from acorders.push.ledger import Ledger
 
@@ -69,6 +74,8 @@ def forget(
         raise UsageError("give --cart or --order, not both")
     kind, ext = ("cart", cart) if cart else ("order", order) if order else (None, None)
     with Ledger.open(state_dir) as ledger:
-        count = ledger.forget(account=normalize_url(url) if url else None, connection=connection, kind=kind, ext=ext)
+        count = ledger.forget(
+            account=normalize_url(url) if url else None, connection=connection, kind=kind, ext=ext
+        )
     environment().log(f"forgot {count} ledger entr{'y' if count == 1 else 'ies'}")
     return ExitStatus.OK if count or all_ else ExitStatus.INVALID

@@ -25,39 +25,72 @@ ACCOUNT = "Account"
 
 Paths = Annotated[
     list[str],
-    typer.Argument(help="Files, directories (searched for *.json, *.yaml, *.yml, *.ndjson, *.jsonl), or - for stdin.",
-                   show_default=False),
+    typer.Argument(
+        help="Files, directories (searched for *.json, *.yaml, *.yml, *.ndjson, *.jsonl), or - for stdin.",
+        show_default=False,
+    ),
 ]
 FormatOpt = Annotated[
     Optional[InputFormat],
-    typer.Option("--format", "-f", help="Input format for stdin or files with other extensions (default: sniffed)."),
+    typer.Option(
+        "--format", "-f", help="Input format for stdin or files with other extensions (default: sniffed)."
+    ),
 ]
-OutputOpt = Annotated[Output, typer.Option("--output", "-o", help="table on a terminal; json or ndjson for scripts.")]
+OutputOpt = Annotated[
+    Output, typer.Option("--output", "-o", help="table on a terminal; json or ndjson for scripts.")
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every HTTP request to stderr (never the key).")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log every HTTP request to stderr (never the key).")
+]
 UrlOpt = Annotated[
     Optional[str],
-    typer.Option("--url", envvar="ACTIVECAMPAIGN_URL", show_envvar=True, rich_help_panel=ACCOUNT,
-                 help="Account API URL, e.g. https://ACCOUNT.api-us1.com (with or without /api/3)."),
+    typer.Option(
+        "--url",
+        envvar="ACTIVECAMPAIGN_URL",
+        show_envvar=True,
+        rich_help_panel=ACCOUNT,
+        help="Account API URL, e.g. https://ACCOUNT.api-us1.com (with or without /api/3).",
+    ),
 ]
 ApiKeyOpt = Annotated[
     Optional[str],
-    typer.Option("--api-key", envvar="ACTIVECAMPAIGN_API_KEY", show_envvar=True, show_default=False,
-                 rich_help_panel=ACCOUNT, help="API key (Settings > Developer). Prefer the environment variable."),
+    typer.Option(
+        "--api-key",
+        envvar="ACTIVECAMPAIGN_API_KEY",
+        show_envvar=True,
+        show_default=False,
+        rich_help_panel=ACCOUNT,
+        help="API key (Settings > Developer). Prefer the environment variable.",
+    ),
 ]
 ProfileOpt = Annotated[
     Optional[str],
-    typer.Option("--profile", envvar="ACORDERS_PROFILE", show_envvar=True, rich_help_panel=ACCOUNT,
-                 help="Profile of config.toml to use (default: [default])."),
+    typer.Option(
+        "--profile",
+        envvar="ACORDERS_PROFILE",
+        show_envvar=True,
+        rich_help_panel=ACCOUNT,
+        help="Profile of config.toml to use (default: [default]).",
+    ),
 ]
 ConnectionOpt = Annotated[
     Optional[str],
-    typer.Option("--connection", envvar="ACTIVECAMPAIGN_CONNECTION_ID", show_envvar=True, rich_help_panel=ACCOUNT,
-                 help="Default connectionid for documents that have none."),
+    typer.Option(
+        "--connection",
+        envvar="ACTIVECAMPAIGN_CONNECTION_ID",
+        show_envvar=True,
+        rich_help_panel=ACCOUNT,
+        help="Default connectionid for documents that have none.",
+    ),
 ]
 StateDirOpt = Annotated[
     Optional[Path],
-    typer.Option("--state-dir", envvar="ACORDERS_STATE_DIR", show_envvar=True,
-                 help="Where the push ledger lives (default: the user state dir)."),
+    typer.Option(
+        "--state-dir",
+        envvar="ACORDERS_STATE_DIR",
+        show_envvar=True,
+        help="Where the push ledger lives (default: the user state dir).",
+    ),
 ]

@@ -30,7 +30,7 @@ _state: dict[str, Any] = {"debug": False, "env": None, "started": None}
 def environment() -> Environment:
     if _state["env"] is None:
         _state["env"] = Environment.from_system()
-    return _state["env"]  # type: ignore[no-any-return]
+    return _state["env"]
 
 
 def on_command_start(hook: Callable[[], None] | None) -> None:
@@ -88,10 +88,14 @@ def handle_errors(func: F) -> F:
         except AcordersError as exc:  # run errors, and a cart error outside push (connections create)
             error(env, exc.message, getattr(exc, "hint", None))
             raise typer.Exit(exit_status_for(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        except Exception as exc:
             if _state["debug"]:
                 raise
-            error(env, f"unexpected {type(exc).__name__}: {exc}", "rerun with --debug for the traceback, and report it")
+            error(
+                env,
+                f"unexpected {type(exc).__name__}: {exc}",
+                "rerun with --debug for the traceback, and report it",
+            )
             raise typer.Exit(exit_status_for(exc)) from None
         raise typer.Exit(int(status if status is not None else ExitStatus.OK))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from acorders.cli.options import (
     ConnectionOpt,
     FormatOpt,
+    Output,
     OutputOpt,
     Paths,
     ProfileOpt,
@@ -18,7 +19,7 @@ from acorders.errors import ExitStatus
 def validate(
     paths: Paths,
     format: FormatOpt = None,
-    output: OutputOpt = "table",  # type: ignore[assignment]
+    output: OutputOpt = Output.table,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
     connection: ConnectionOpt = None,
@@ -30,12 +31,14 @@ def validate(
     from acorders.report import build_reporter
 
     env = environment()
-    options = stage.ValidateOptions(strict=strict, connection=settings(connection=connection, profile=profile).connection)
+    options = stage.ValidateOptions(
+        strict=strict, connection=settings(connection=connection, profile=profile).connection
+    )
     fmt = format.value if format else None
     # Off a terminal nothing needs the count first (a progress bar does): checking starts during the walk.
     listed_first = env.stderr_isatty or load.STDIN in paths
     sources = load.collect_sources(paths, fmt) if listed_first else load.iter_sources(paths, fmt)
-    reporter = build_reporter(getattr(output, "value", str(output)), env, quiet=quiet)
+    reporter = build_reporter(output.value, env, quiet=quiet)
     return stage.run(sources, stage.Validator(options), reporter, env.stdin).status
 
 

@@ -6,7 +6,8 @@ no document at all, never half a batch); NDJSON is streamed line by line so a st
 validates in bounded memory.
 
 ``sources`` turns paths into Sources; ``read`` turns a Source into documents, through ``formats``
-(which parser), ``json_parse`` (JSON and NDJSON), ``yaml_parse``, and ``base`` (limits, the error of loading, decoding).
+(which parser), ``json_parse`` (JSON and NDJSON), ``yaml_parse``, and ``base`` (limits, the error of loading,
+decoding).
 """
 
 from acorders.load.read import load_source, reread

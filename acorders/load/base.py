@@ -18,10 +18,8 @@ class LoadError(Exception):
         self.line = line
 
 
-
 def failed(name: str, message: str, line: int | None = None) -> Document:
     return Document(Origin(name, line), None, [Finding(None, message)])
-
 
 
 def decode(data: bytes, line_offset: int = 0) -> str:
@@ -29,5 +27,6 @@ def decode(data: bytes, line_offset: int = 0) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1 + line_offset
-        raise LoadError(f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at line {line}", line) from None
-
+        raise LoadError(
+            f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at line {line}", line
+        ) from None

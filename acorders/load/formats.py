@@ -30,7 +30,6 @@ def parse_whole(name: str, data: bytes, fmt: str, simple: bool = True) -> Iterat
     return parse_json(name, text)
 
 
-
 def load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Document]:
     """stdin: NDJSON is streamed; JSON and YAML are read whole. Without --format the content decides."""
     if fmt == "ndjson":
@@ -79,7 +78,7 @@ class _Prepend(io.RawIOBase):
         self._head = head
         self._rest = rest
 
-    def readline(self, size: int | None = -1, /) -> bytes:  # type: ignore[override]
+    def readline(self, size: int | None = -1, /) -> bytes:
         if self._head:
             head, self._head = self._head, b""
             return head

@@ -68,16 +68,20 @@ def _finite(text: str) -> float:
     return value
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite
+)
 _WS = " \t\r\n"
 
 
 def json_value(text: str, start: int = 0) -> tuple[Any, int]:
     """Decode one JSON value at ``start`` -> (value, end); errors become a LoadError with a line number."""
     try:
-        return _DECODER.raw_decode(text, start)  # type: ignore[no-any-return]
+        return _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
-        raise LoadError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
+        raise LoadError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno
+        ) from None
     except ValueError as exc:  # duplicate keys, NaN/Infinity
         raise LoadError(f"not valid JSON: {exc}") from None
     except RecursionError:
@@ -133,7 +137,6 @@ def _expect_end(text: str, pos: int) -> None:
         )
 
 
-
 class _Lines(Protocol):
     def readline(self, size: int = -1, /) -> bytes: ...
 
@@ -169,4 +172,3 @@ def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Documen
         yield Document(Origin(name, lineno), value, text_hash=hash(raw))
     if not any_line:
         yield failed(name, "empty file: no documents")
-

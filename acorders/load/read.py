@@ -99,7 +99,6 @@ _FIRST_READ = 1 << 16  # a cart is a few KB
 
 def _too_big(size: int) -> None:
     raise LoadError(
-        f"file is {size / 1e6:.1f} MB, over the {base.MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML files; "
-        "split it, or write it as NDJSON (one order per line), which has no size limit"
+        f"file is {size / 1e6:.1f} MB, over the {base.MAX_FILE_BYTES // 2**20} MiB limit for JSON and YAML "
+        "files; split it, or write it as NDJSON (one order per line), which has no size limit"
     )
-

@@ -73,4 +73,3 @@ def _walk(root: Path) -> Iterator[Source]:
             if fmt is not None and name[0] != ".":  # hidden files are skipped
                 full = prefix + name
                 yield Source(full, full, fmt)
-

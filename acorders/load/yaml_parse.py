@@ -24,7 +24,10 @@ def _yaml_loader() -> type:
             for i, key in enumerate(keys):
                 if key in keys[:i]:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}: which value is meant is ambiguous", node.start_mark
+                        None,
+                        None,
+                        f"duplicate key {key!r}: which value is meant is ambiguous",
+                        node.start_mark,
                     )
             return super().construct_mapping(node, deep=deep)
 
@@ -79,7 +82,7 @@ def _json_model(value: Any, line: int) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise LoadError(
-                    f"not valid YAML for the API: key {key!r} is not a string (quote it: \"{key}\":)", line
+                    f'not valid YAML for the API: key {key!r} is not a string (quote it: "{key}":)', line
                 )
             out[key] = _json_model(item, line)
         return out
@@ -91,7 +94,9 @@ def _json_model(value: Any, line: int) -> Any:
         raise LoadError(f"not valid YAML for the API: {value} is not a JSON number", line)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    raise LoadError(f"not valid YAML for the API: a {type(value).__name__} value cannot be sent as JSON", line)
+    raise LoadError(
+        f"not valid YAML for the API: a {type(value).__name__} value cannot be sent as JSON", line
+    )
 
 
 def _check_yaml_size(root: Any) -> None:
@@ -123,4 +128,3 @@ def _check_yaml_size(root: Any) -> None:
         return total
 
     size(root)
-

@@ -1,4 +1,5 @@
-"""Customers: resolve the ids a shop doesn't know: customerid is the id of an ActiveCampaign ecomCustomer of the
+"""Customers: resolve the ids a shop doesn't know: customerid is the id of an ActiveCampaign ecomCustomer of
+the
 same connection (not a contact id, not the shop's user id).
 
 One look-up per distinct (connection, email) per run, none for customers the ledger already knows; a
@@ -17,7 +18,8 @@ from acorders.push.ledger import Ledger
 
 
 def customer_hints(data: Any) -> Mapping[str, Any]:
-    """The optional ``{"ecomOrder": ..., "ecomCustomer": {"externalid", "acceptsMarketing"}}`` envelope part."""
+    """The optional ``{"ecomOrder": ..., "ecomCustomer": {"externalid", "acceptsMarketing"}}`` envelope
+    part."""
     if isinstance(data, dict) and isinstance(data.get("ecomCustomer"), dict):
         return data["ecomCustomer"]
     return {}

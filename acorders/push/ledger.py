@@ -43,6 +43,17 @@ CREATE TABLE IF NOT EXISTS customers (
 """
 
 
+# an outcome: what is given replaces what was; ids, hashes and sources missing from it are kept
+_SETTLE_ENTRY = (
+    "INSERT INTO entries (account, connection, kind, ext, ac_id, hash, state, action, status,"
+    " error, recovered_to, source, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (account, connection, kind, ext) DO UPDATE SET"
+    " ac_id=COALESCE(excluded.ac_id, ac_id), hash=COALESCE(excluded.hash, hash),"
+    " state=excluded.state, action=excluded.action, status=excluded.status, error=excluded.error,"
+    " recovered_to=COALESCE(excluded.recovered_to, recovered_to),"
+    " source=COALESCE(excluded.source, source), updated_at=excluded.updated_at"
+)
+
 _BUSY_S = 30.0  # how long a statement waits for another process's lock
 
 
@@ -112,11 +123,14 @@ class Ledger:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
+            self._db = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S
+            )
             _when_unlocked(lambda: _set_up(self._db))
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
-                f"cannot open the ledger {path}: {exc}", hint="check --state-dir / ACORDERS_STATE_DIR and its permissions"
+                f"cannot open the ledger {path}: {exc}",
+                hint="check --state-dir / ACORDERS_STATE_DIR and its permissions",
             ) from None
         self._mutex = threading.Lock()
         self._lock_fd: int | None = None
@@ -138,7 +152,8 @@ class Ledger:
     # --- overlapping runs -----------------------------------------------------------------------------
 
     def lock(self, wait: float, sleep: float = 0.1) -> None:
-        """Exclusive for the whole push; a second run waits up to ``wait`` seconds, then LockTimeout (exit 4)."""
+        """Exclusive for the whole push; a second run waits up to ``wait`` seconds, then LockTimeout (exit
+        4)."""
         lock_path = self.path.with_suffix(".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait
@@ -151,7 +166,8 @@ class Ledger:
                     holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
                     os.close(fd)
                     raise LockTimeout(
-                        f"another acorders push (pid {holder}) is using the ledger {self.path}; waited {wait:g} s",
+                        f"another acorders push (pid {holder}) is using the ledger {self.path}; "
+                        f"waited {wait:g} s",
                         hint="let it finish, or give --wait SECONDS; nothing was sent by this run",
                     ) from None
                 time.sleep(sleep)
@@ -180,14 +196,17 @@ class Ledger:
         """Every entry of one account, read at once: planning 10,000 carts costs one query, not 10,000."""
         with self._mutex:
             rows = self._db.execute(
-                "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries WHERE account=?",
+                "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries"
+                " WHERE account=?",
                 (account,),
             ).fetchall()
         return LedgerView({row[:3]: row[3:] for row in rows})  # (connection, kind, ext) -> the rest
 
     def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
         """Commit the intent before the request: a crash after it leaves a pending row to settle."""
-        self._upsert(key, ac_id=ac_id, hash=digest, state=PENDING, action=None, status=None, error=None, source=source)
+        self._upsert(
+            key, ac_id=ac_id, hash=digest, state=PENDING, action=None, status=None, error=None, source=source
+        )
 
     def settle(
         self,
@@ -204,24 +223,13 @@ class Ledger:
     ) -> None:
         """Record the outcome, and append it to the history, in one transaction."""
         now = time.time()
+        entry = (*key, ac_id, digest, state, action, status, error, recovered_to, source, now)
+        event = (now, *key, action, ac_id, status, error, source)
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(
-                    "INSERT INTO entries (account, connection, kind, ext, ac_id, hash, state, action, status, error,"
-                    " recovered_to, source, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                    " ON CONFLICT (account, connection, kind, ext) DO UPDATE SET"
-                    " ac_id=COALESCE(excluded.ac_id, ac_id), hash=COALESCE(excluded.hash, hash),"
-                    " state=excluded.state, action=excluded.action, status=excluded.status, error=excluded.error,"
-                    " recovered_to=COALESCE(excluded.recovered_to, recovered_to),"
-                    " source=COALESCE(excluded.source, source), updated_at=excluded.updated_at",
-                    (key.account, key.connection, key.kind, key.ext, ac_id, digest, state, action, status, error,
-                     recovered_to, source, now),
-                )
-                self._db.execute(
-                    "INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (now, key.account, key.connection, key.kind, key.ext, action, ac_id, status, error, source),
-                )
+                self._db.execute(_SETTLE_ENTRY, entry)
+                self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -231,7 +239,8 @@ class Ledger:
         """The record is gone from ActiveCampaign (404 on update): forget its id, keep the history."""
         with self._mutex:
             self._db.execute(
-                "UPDATE entries SET ac_id=NULL, state=?, updated_at=? WHERE account=? AND connection=? AND kind=? AND ext=?",
+                "UPDATE entries SET ac_id=NULL, state=?, updated_at=?"
+                " WHERE account=? AND connection=? AND kind=? AND ext=?",
                 (PENDING, time.time(), key.account, key.connection, key.kind, key.ext),
             )
 
@@ -266,7 +275,10 @@ class Ledger:
     # --- history and forget ---------------------------------------------------------------------------
 
     def history(self, since: float | None = None, account: str | None = None) -> Iterator[dict[str, Any]]:
-        sql = "SELECT at, account, connection, kind, ext, action, ac_id, status, error, source FROM history WHERE at >= ?"
+        sql = (
+            "SELECT at, account, connection, kind, ext, action, ac_id, status, error, source FROM history"
+            " WHERE at >= ?"
+        )
         params: list[Any] = [since or 0.0]
         if account:
             sql += " AND account = ?"
@@ -275,10 +287,14 @@ class Ledger:
             rows = self._db.execute(sql + " ORDER BY at", params).fetchall()
         names = ("at", "account", "connection", "kind", "ext", "action", "id", "status", "error", "source")
         for row in rows:
-            yield dict(zip(names, row))
+            yield dict(zip(names, row, strict=True))
 
     def forget(
-        self, *, account: str | None = None, connection: str | None = None, kind: str | None = None,
+        self,
+        *,
+        account: str | None = None,
+        connection: str | None = None,
+        kind: str | None = None,
         ext: str | None = None,
     ) -> int:
         """Drop entries (after the records were deleted in ActiveCampaign); returns how many."""

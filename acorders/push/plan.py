@@ -30,7 +30,8 @@ class Plan(NamedTuple):
     key: Key  # the ledger entry the outcome is recorded under
     ac_id: str | None = None  # the record to PUT (update, recover)
     cart_key: Key | None = None  # recover: the cart's entry, marked as recovered
-    adopt_hash: str | None = None  # create: a pending intent with this content may have been committed already
+    # create: a pending intent with this content may have been committed already
+    adopt_hash: str | None = None
     note: str | None = None
 
 
@@ -50,7 +51,9 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView |
     assert own_key is not None, "validated documents have externalid or externalcheckoutid"
     own = ledger.get(own_key) if ledger else None
     if own is not None and own.recovered_to and order_key is None:
-        return Plan("unchanged", own_key, own.ac_id, note=f"this cart already became order {own.recovered_to}")
+        return Plan(
+            "unchanged", own_key, own.ac_id, note=f"this cart already became order {own.recovered_to}"
+        )
     if own is not None and own.ac_id:
         if own.state == DONE and own.hash == digest:
             return Plan("unchanged", own_key, own.ac_id)

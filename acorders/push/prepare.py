@@ -28,8 +28,15 @@ class Prepared:
     send: list[Document]
 
 
-def prepare(sources: Iterable[Any], validator: Validator, account: str, ledger: Ledger | None, stdin: Any = None,
-            *, dry_run: bool = False) -> Prepared:
+def prepare(
+    sources: Iterable[Any],
+    validator: Validator,
+    account: str,
+    ledger: Ledger | None,
+    stdin: Any = None,
+    *,
+    dry_run: bool = False,
+) -> Prepared:
     """Load and validate (on every core for many files) and settle the unchanged carts against one
     snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
     view = ledger.snapshot(account) if ledger is not None else None
@@ -54,16 +61,26 @@ def prepare(sources: Iterable[Any], validator: Validator, account: str, ledger: 
             if fingerprint is not None:
                 keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
             held.append((doc, fingerprint, extra))
+    _settle_unchanged(held, keys, prepared, validator)
+    return prepared
+
+
+def _settle_unchanged(
+    held: list[tuple[Document, Any, Any]], keys: dict[int, int], prepared: Prepared, validator: Validator
+) -> None:
+    """Unchanged carts become results without a request, unless the batch holds the same cart twice;
+    the rest go to ``prepared.send`` with their data."""
     unchanged = prepared.unchanged.append
     for doc, fingerprint, verdict in held:
         repeated = fingerprint is not None and keys[fingerprint.key] > 1
         if verdict[0] == "unchanged" and not repeated:
-            _, ac_id, note, checkout, ext = verdict  # the ids travel with the verdict: the data stayed in the worker
-            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, [Finding(None, note)] if note else []))
+            # the ids travel with the verdict: the data stayed in the worker
+            _, ac_id, note, checkout, ext = verdict
+            notes = [Finding(None, note)] if note else []
+            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, notes))
             continue
         if verdict[0] == "send":
             doc.data = verdict[1]
         elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
             doc.data = validator.reload(doc.origin)
         prepared.send.append(doc)
-    return prepared

@@ -86,10 +86,13 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     with ExitStack() as stack:
         target = _target(request, stack)
-        prepared = prepare(sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run)
+        prepared = prepare(
+            sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run
+        )
         pusher = _pusher(request, target, prepared, stack)
-        summary, status, results = run_push(prepared, pusher, options, reporter, account=target.url,
-                                            ledger=target.ledger)
+        summary, status, results = run_push(
+            prepared, pusher, options, reporter, account=target.url, ledger=target.ledger
+        )
         moves = []
         if moving and not options.dry_run:
             moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed)
@@ -132,13 +135,20 @@ def _pusher(request: PushRequest, target: _Target, prepared: Prepared, stack: Ex
     if request.options.dry_run or not prepared.send:
         return None
     assert target.key is not None and target.ledger is not None
-    client = build_client(target.url, target.key, rate=request.rate, workers=request.options.workers,
-                          on_request=request.on_request)
+    client = build_client(
+        target.url,
+        target.key,
+        rate=request.rate,
+        workers=request.options.workers,
+        on_request=request.on_request,
+    )
     stack.callback(client.close)
     return Pusher(client, target.ledger, target.url, CustomerResolver(client, target.ledger, target.url))
 
 
-def build_client(url: str, key: str, *, rate: float, workers: int, on_request: Callable[[Any], None] | None) -> Any:
+def build_client(
+    url: str, key: str, *, rate: float, workers: int, on_request: Callable[[Any], None] | None
+) -> Any:
     from acorders.api.client import Client
 
     return Client(url, key, rate=rate, workers=workers, on_request=on_request)
@@ -149,8 +159,15 @@ def exit_status(summary: PushSummary, stop: RunError | None) -> ExitStatus:
     return exit_status_for(stop) if stop is not None else summary.status
 
 
-def run_push(prepared: Prepared, pusher: Pusher | None, options: PushOptions, reporter: Any, *, account: str,
-             ledger: Ledger | None) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
+def run_push(
+    prepared: Prepared,
+    pusher: Pusher | None,
+    options: PushOptions,
+    reporter: Any,
+    *,
+    account: str,
+    ledger: Ledger | None,
+) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
     """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
     summary = PushSummary()
     results: list[PushResult] = []
@@ -164,7 +181,9 @@ def run_push(prepared: Prepared, pusher: Pusher | None, options: PushOptions, re
         reporter.advance()
 
     for doc in prepared.invalid:
-        emit(result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity is Severity.ERROR]))
+        emit(
+            result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity is Severity.ERROR])
+        )
     for result in prepared.unchanged:
         emit(result)
     reporter.start(len(docs))

@@ -44,7 +44,9 @@ FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of wa
 class Pusher:
     """Executes the plan for one document at a time; shared by the worker threads."""
 
-    def __init__(self, client: Any, ledger: Ledger | None, account: str, resolver: CustomerResolver | None) -> None:
+    def __init__(
+        self, client: Any, ledger: Ledger | None, account: str, resolver: CustomerResolver | None
+    ) -> None:
         self.client = client
         self.ledger = ledger
         self.account = account
@@ -58,7 +60,9 @@ class Pusher:
         results = []
         for doc in docs:
             if self.stop is not None:
-                results.append(result_for(doc, Action.SKIPPED, errors=[Finding(None, f"not sent: {self.stop.message}")]))
+                results.append(
+                    result_for(doc, Action.SKIPPED, errors=[Finding(None, f"not sent: {self.stop.message}")])
+                )
                 continue
             results.append(self.push_one(doc))
         return results
@@ -80,9 +84,13 @@ class Pusher:
             result = result_for(doc, Action.FAILED, errors=[Finding(None, exc.message)])
         except RequestFailed as exc:  # includes OutcomeUnknown: the intent stays pending for the next run
             self._record(plan, PENDING, Action.FAILED, status=exc.status, error=exc.message, doc=doc)
-            result = result_for(doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)])
-        except Exception as exc:  # noqa: BLE001 - a bug must not lose the other carts; the intent stays pending
-            result = result_for(doc, Action.FAILED, errors=[Finding(None, f"internal error: {type(exc).__name__}: {exc}")])
+            result = result_for(
+                doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)]
+            )
+        except Exception as exc:
+            result = result_for(
+                doc, Action.FAILED, errors=[Finding(None, f"internal error: {type(exc).__name__}: {exc}")]
+            )
         self._count(result)
         return result
 
@@ -90,7 +98,9 @@ class Pusher:
         with self._lock:
             self._failures = self._failures + 1 if result.action is Action.FAILED else 0
             if self._failures >= FAILURES_IN_A_ROW and self.stop is None:
-                reason = f"{FAILURES_IN_A_ROW} carts in a row failed ({result.errors[0].message}); rerun later"
+                reason = (
+                    f"{FAILURES_IN_A_ROW} carts in a row failed ({result.errors[0].message}); rerun later"
+                )
                 self.stop = UnavailableError(reason)
 
     def _halt(self, stop: RunError) -> None:
@@ -107,11 +117,15 @@ class Pusher:
                 )
             except Rejected as exc:
                 raise Rejected(
-                    exc.message, exc.status, [("ecomOrder.customerid", f"cannot create the ecomCustomer: {exc.message}")]
+                    exc.message,
+                    exc.status,
+                    [("ecomOrder.customerid", f"cannot create the ecomCustomer: {exc.message}")],
                 ) from None
         return body
 
-    def _execute(self, doc: Document, order: dict[str, Any], body: dict[str, Any], plan: planner.Plan, digest: str) -> PushResult:
+    def _execute(
+        self, doc: Document, order: dict[str, Any], body: dict[str, Any], plan: planner.Plan, digest: str
+    ) -> PushResult:
         source = str(doc.origin)
         if plan.step == "unchanged":
             errors = [Finding(None, plan.note)] if plan.note else []
@@ -126,18 +140,34 @@ class Pusher:
         if plan.step == "recover":
             result = self._put(doc, plan.key, plan.ac_id, body, digest, Action.RECOVERED)
             if self.ledger and plan.cart_key:
-                self.ledger.settle(plan.cart_key, state=DONE, action="recovered", ac_id=plan.ac_id,
-                                   recovered_to=str(order.get("externalid")), source=source)
+                self.ledger.settle(
+                    plan.cart_key,
+                    state=DONE,
+                    action="recovered",
+                    ac_id=plan.ac_id,
+                    recovered_to=str(order.get("externalid")),
+                    source=source,
+                )
             return result
         return self._create(doc, order, body, plan, digest, lookup=True)
 
-    def _put(self, doc: Document, key: Any, ac_id: str | None, body: dict[str, Any], digest: str, action: Action) -> PushResult:
+    def _put(
+        self, doc: Document, key: Any, ac_id: str | None, body: dict[str, Any], digest: str, action: Action
+    ) -> PushResult:
         assert ac_id is not None
         if self.ledger:
             self.ledger.intend(key, ac_id, digest, str(doc.origin))
         self.client.update_order(ac_id, body)
         if self.ledger:
-            self.ledger.settle(key, state=DONE, action=action.value, ac_id=ac_id, digest=digest, status=200, source=str(doc.origin))
+            self.ledger.settle(
+                key,
+                state=DONE,
+                action=action.value,
+                ac_id=ac_id,
+                digest=digest,
+                status=200,
+                source=str(doc.origin),
+            )
         return result_for(doc, action, id=ac_id, status=200)
 
     def _find(self, order: dict[str, Any], fresh: bool = False) -> dict[str, Any] | None:
@@ -151,8 +181,16 @@ class Pusher:
                     return record
         return None
 
-    def _create(self, doc: Document, order: dict[str, Any], body: dict[str, Any], plan: planner.Plan, digest: str,
-                *, lookup: bool) -> PushResult:
+    def _create(
+        self,
+        doc: Document,
+        order: dict[str, Any],
+        body: dict[str, Any],
+        plan: planner.Plan,
+        digest: str,
+        *,
+        lookup: bool,
+    ) -> PushResult:
         found = self._find(order) if lookup else None
         if found is not None:
             return self._adopt(doc, order, body, plan, digest, found)
@@ -170,12 +208,26 @@ class Pusher:
         ac_id = str(record["id"])
         self.remote.learn(str(order["connectionid"]), record)
         if self.ledger:
-            self.ledger.settle(plan.key, state=DONE, action="created", ac_id=ac_id, digest=digest,
-                               status=None if settled else 201, source=str(doc.origin))
+            self.ledger.settle(
+                plan.key,
+                state=DONE,
+                action="created",
+                ac_id=ac_id,
+                digest=digest,
+                status=None if settled else 201,
+                source=str(doc.origin),
+            )
         return result_for(doc, Action.CREATED, id=ac_id, status=None if settled else 201)
 
-    def _adopt(self, doc: Document, order: dict[str, Any], body: dict[str, Any], plan: planner.Plan, digest: str,
-               record: dict[str, Any]) -> PushResult:
+    def _adopt(
+        self,
+        doc: Document,
+        order: dict[str, Any],
+        body: dict[str, Any],
+        plan: planner.Plan,
+        digest: str,
+        record: dict[str, Any],
+    ) -> PushResult:
         """ActiveCampaign has the record already: make it ours instead of creating a second one."""
         ac_id = str(record["id"])
         source = str(doc.origin)
@@ -185,21 +237,36 @@ class Pusher:
             return self._put(doc, plan.key, ac_id, body, digest, Action.RECOVERED)
         if not is_order and remote_ext is not None:  # this cart is an order already
             if self.ledger:
-                self.ledger.settle(plan.key, state=DONE, action="unchanged", ac_id=ac_id, digest=digest,
-                                   recovered_to=str(remote_ext), source=source)
-            return result_for(doc, Action.UNCHANGED, id=ac_id,
-                              errors=[Finding(None, f"this cart already became order {remote_ext}")])
+                self.ledger.settle(
+                    plan.key,
+                    state=DONE,
+                    action="unchanged",
+                    ac_id=ac_id,
+                    digest=digest,
+                    recovered_to=str(remote_ext),
+                    source=source,
+                )
+            return result_for(
+                doc,
+                Action.UNCHANGED,
+                id=ac_id,
+                errors=[Finding(None, f"this cart already became order {remote_ext}")],
+            )
         if plan.adopt_hash == digest:  # our own create, committed before a crash or a lost answer
             if self.ledger:
-                self.ledger.settle(plan.key, state=DONE, action="created", ac_id=ac_id, digest=digest, source=source)
+                self.ledger.settle(
+                    plan.key, state=DONE, action="created", ac_id=ac_id, digest=digest, source=source
+                )
             return result_for(doc, Action.CREATED, id=ac_id)
         return self._put(doc, plan.key, ac_id, _resync(body), digest, Action.UPDATED)
 
-    def _record(self, plan: planner.Plan, state: str, action: Action, *, status: int | None, error: str,
-                doc: Document) -> None:
+    def _record(
+        self, plan: planner.Plan, state: str, action: Action, *, status: int | None, error: str, doc: Document
+    ) -> None:
         if self.ledger is not None and plan.step != "unchanged":
-            self.ledger.settle(plan.key, state=state, action=action.value, status=status, error=error,
-                               source=str(doc.origin))
+            self.ledger.settle(
+                plan.key, state=state, action=action.value, status=status, error=error, source=str(doc.origin)
+            )
 
 
 def _resync(body: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +282,11 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
     for doc in docs:
         connection = connection_of(doc.order)
         checkout, ext = doc.key
-        keys = [(connection, f, v) for f, v in (("externalcheckoutid", checkout), ("externalid", ext)) if v is not None]
+        keys = [
+            (connection, f, v)
+            for f, v in (("externalcheckoutid", checkout), ("externalid", ext))
+            if v is not None
+        ]
         index = next((where[k] for k in keys if k in where), None)
         if index is None:
             index = len(groups)
@@ -226,8 +297,9 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
     return groups
 
 
-def send(pusher: Pusher, groups: list[list[Document]], workers: int,
-         on_result: Callable[[PushResult], None]) -> None:
+def send(
+    pusher: Pusher, groups: list[list[Document]], workers: int, on_result: Callable[[PushResult], None]
+) -> None:
     """Run the groups on a thread pool; on Ctrl-C, let in-flight requests finish and skip the rest."""
     from concurrent.futures import (  # a rerun with nothing to send never needs it
         FIRST_COMPLETED,

@@ -1,6 +1,7 @@
 """Spool mode for pipelines: move each source file once all its documents are settled.
 
-Pushed (created, updated, unchanged, recovered) -> ``--move-pushed``; invalid or rejected -> ``--move-failed``;
+Pushed (created, updated, unchanged, recovered) -> ``--move-pushed``; invalid or rejected ->
+``--move-failed``;
 a file with a cart that failed for a temporary reason stays where it is, so the next run retries it.
 """
 

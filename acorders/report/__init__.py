@@ -21,13 +21,17 @@ from acorders.report.table import (
 
 OUTPUTS = ("table", "json", "ndjson")
 
-REPORTERS: dict[str, type[BaseReporter]] = {"table": TableReporter, "json": JsonReporter, "ndjson": NdjsonReporter}
+REPORTERS: dict[str, type[BaseReporter]] = {
+    "table": TableReporter,
+    "json": JsonReporter,
+    "ndjson": NdjsonReporter,
+}
 
 
 def build_reporter(output: str, env: Environment, *, quiet: bool = False, key: str = "documents") -> Reporter:
     cls = REPORTERS[output]
     if cls is NdjsonReporter:
-        return cls(env, quiet)  # type: ignore[return-value]
+        return cls(env, quiet)
     return cls(env, quiet, key)  # type: ignore[call-arg, return-value]
 
 

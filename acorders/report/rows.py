@@ -9,8 +9,13 @@ from typing import Any
 from acorders.environment import Environment
 
 
-def render_rows(env: Environment, rows: list[dict[str, Any]], columns: Sequence[str], output: str,
-                title: str | None = None) -> None:
+def render_rows(
+    env: Environment,
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    output: str,
+    title: str | None = None,
+) -> None:
     """A rich table on a terminal, or JSON/NDJSON of the same rows."""
     if output == "json":
         env.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -28,8 +33,14 @@ def render_rows(env: Environment, rows: list[dict[str, Any]], columns: Sequence[
     env.console().print(table if rows else f"[dim]no {title or 'rows'}[/]")
 
 
-def render_check(env: Environment, url: str, user: dict[str, Any], masked_key: str,
-                 connections: list[dict[str, Any]], output: str) -> None:
+def render_check(
+    env: Environment,
+    url: str,
+    user: dict[str, Any],
+    masked_key: str,
+    connections: list[dict[str, Any]],
+    output: str,
+) -> None:
     """`acorders check`: the key accepted, by whom, and the account's connections."""
     if output == "table":
         who = user.get("username") or user.get("email") or user.get("id")

@@ -84,7 +84,12 @@ class TableReporter(BaseReporter):
                     continue
                 style = _SEVERITY_STYLE[f.severity]
                 self._rows.append(
-                    (escape(str(obj.origin)), escape(f.path or ""), escape(f.message), f"[{style}]{f.severity.value}[/]")
+                    (
+                        escape(str(obj.origin)),
+                        escape(f.path or ""),
+                        escape(f.message),
+                        f"[{style}]{f.severity.value}[/]",
+                    )
                 )
         elif obj.action is Action.UNCHANGED:
             if not self.quiet:
@@ -117,7 +122,6 @@ class TableReporter(BaseReporter):
         if not self.quiet or not summary.ok:
             console.print(line)
 
-
     def _push_rows(self) -> None:
         """Push results arrive as they finish: rows read in input order. Thousands of unchanged carts
         (a cron rerun) make one row on a terminal; -o json lists each."""
@@ -127,7 +131,9 @@ class TableReporter(BaseReporter):
         results.sort(key=lambda r: (r.origin.source, r.origin.line or 0))
         self._rows.extend(_push_row(r) for r in results)
         if len(self._unchanged) > COLLAPSE_UNCHANGED and self.env.stdout_isatty:  # a log has the summary line
-            self._rows.append(("", f"[dim]{len(self._unchanged):,} carts[/]", "[dim]unchanged[/] (each row: -o json)", ""))
+            self._rows.append(
+                ("", f"[dim]{len(self._unchanged):,} carts[/]", "[dim]unchanged[/] (each row: -o json)", "")
+            )
 
 
 def _push_row(result: PushResult) -> tuple[str, ...]:
@@ -157,11 +163,14 @@ def plain(markup: str) -> str:
 
 def validate_line(summary: ValidateSummary) -> str:
     files = f" in {summary.files} file{'s' if summary.files != 1 else ''}" if summary.files else ""
-    warnings = f", {summary.warnings} warning{'s' if summary.warnings != 1 else ''}" if summary.warnings else ""
+    warnings = (
+        f", {summary.warnings} warning{'s' if summary.warnings != 1 else ''}" if summary.warnings else ""
+    )
     if summary.documents == 0:
         return f"[yellow]no documents found{files}[/]"
     if summary.ok:
-        return f"[green]✓[/] {summary.documents} document{'s' if summary.documents != 1 else ''} valid{files}{warnings}"
+        documents = f"{summary.documents} document{'s' if summary.documents != 1 else ''}"
+        return f"[green]✓[/] {documents} valid{files}{warnings}"
     return f"[red]✗[/] {summary.invalid} of {summary.documents} documents invalid{files}{warnings}"
 
 
@@ -170,7 +179,8 @@ def summary_line(summary: PushSummary) -> str:
     status = "[green]✓[/]" if summary.ok else "[red]✗[/]"
     line = (
         f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
-        f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, {summary.rate_limited} rate-limited)"
+        f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, "
+        f"{summary.rate_limited} rate-limited)"
     )
     if summary.stopped:
         from rich.markup import escape

@@ -13,11 +13,31 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
+from .fields import (
+    CONNECTION_FIELDS,
+    CONNECTION_REQUIRED,
+    CUSTOMER_FIELDS,
+    CUSTOMER_REQUIRED,
+    DISCOUNT_FIELDS,
+    DISCOUNT_REQUIRED,
+    ORDER_FIELDS,
+    ORDER_FILTERS,
+    ORDER_REQUIRED,
+    PRODUCT_FIELDS,
+    PRODUCT_REQUIRED,
+    check_fields,
+    check_items,
+    error,
+    missing,
+)
 from .store import Record, Store
 
 Response = tuple[int, dict[str, Any]]
-INT32_MAX = 2**31 - 1
 CART, COMPLETED, RECOVERED = "2", "1", "3"
+
+
+def not_found(kind: str, record_id: str) -> Response:
+    return 404, {"message": f"No Result found for {kind} with id {record_id}"}
 
 
 @dataclass
@@ -32,116 +52,6 @@ class SandboxConfig:
     fail_rate: float = 0.0  # probability of a 503 (HTML) instead of handling
     drop_after_commit: float = 0.0  # probability a POST/PUT is committed and the connection closed unanswered
     seed: int | None = None  # for the random knobs
-
-
-# field -> kind; kinds: str, int (non-negative int32 as int or digit string), flag (0/1), email, currency, date
-ORDER_FIELDS: dict[str, str] = {
-    "externalid": "str", "externalcheckoutid": "str", "source": "flag", "email": "email",
-    "totalPrice": "int", "shippingAmount": "int", "taxAmount": "int", "discountAmount": "int",
-    "currency": "currency", "connectionid": "int", "customerid": "int", "externalCreatedDate": "date",
-    "externalUpdatedDate": "date", "abandonedDate": "date", "orderUrl": "str", "shippingMethod": "str",
-    "orderNumber": "str",
-}
-ORDER_REQUIRED = ("email", "totalPrice", "currency", "connectionid", "customerid", "externalCreatedDate")
-PRODUCT_FIELDS: dict[str, str] = {
-    "externalid": "str", "name": "str", "price": "int", "quantity": "int", "category": "str",
-    "sku": "str", "description": "str", "imageUrl": "str", "productUrl": "str",
-}
-PRODUCT_REQUIRED = ("externalid", "name", "price", "quantity")
-DISCOUNT_FIELDS: dict[str, str] = {"name": "str", "type": "discount_type", "discountAmount": "int"}
-DISCOUNT_REQUIRED = ("name", "type", "discountAmount")
-CUSTOMER_FIELDS: dict[str, str] = {"connectionid": "int", "externalid": "str", "email": "email",
-                                   "acceptsMarketing": "flag"}
-CUSTOMER_REQUIRED = ("connectionid", "externalid", "email")
-CONNECTION_FIELDS: dict[str, str] = {"service": "str", "externalid": "str", "name": "str", "logoUrl": "str",
-                                     "linkUrl": "str"}
-CONNECTION_REQUIRED = ("service", "externalid", "name")
-ORDER_FILTERS = ("connectionid", "externalid", "externalcheckoutid", "email", "customerid", "state")
-
-
-def error(code: str, field: str, title: str) -> dict[str, Any]:
-    """One entry of a 422 ``errors`` list, shaped like the real API's."""
-    return {"title": title, "detail": "", "code": code, "source": {"pointer": f"/data/attributes/{field}"}}
-
-
-def not_found(kind: str, record_id: str) -> Response:
-    return 404, {"message": f"No Result found for {kind} with id {record_id}"}
-
-
-def _missing(value: Any) -> bool:
-    """Absent, null and blank all count as missing."""
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-def _convert(kind: str, value: Any) -> str | None:
-    """The stored (string) form of a field value, or None when it is invalid for its kind."""
-    if isinstance(value, (bool, dict, list, float)):  # 49.99 is a cents bug, not a price
-        return None
-    text = str(value).strip()
-    if kind == "str":
-        return value if isinstance(value, str) else text
-    if kind in ("int", "flag"):
-        if not (text.isascii() and text.isdigit()) or int(text) > INT32_MAX or (kind == "flag" and int(text) > 1):
-            return None
-        return str(int(text))
-    if kind == "email":
-        return text if re.fullmatch(r"[^@\s]+@[^@\s]+", text) else None
-    if kind == "currency":
-        return text.lower() if re.fullmatch(r"[A-Za-z]{3}", text) else None
-    if kind == "discount_type":
-        return text if text in ("order", "shipping") else None
-    if kind == "date":
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        return text
-    raise ValueError(kind)
-
-
-def check_fields(
-    data: dict[str, Any], fields: dict[str, str], required: tuple[str, ...], prefix: str, update: bool
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate and normalise known fields (unknown ones are dropped, as the real API ignores them)."""
-    out: dict[str, Any] = {}
-    errors: list[dict[str, Any]] = []
-    for field, kind in fields.items():
-        if field not in data and update:
-            continue
-        value = data.get(field)
-        if _missing(value):
-            if field in required:
-                errors.append(error("field_missing", prefix + field, f"The {field} field is required"))
-            else:
-                out[field] = None
-            continue
-        converted = _convert(kind, value)
-        if converted is None:
-            errors.append(error("field_invalid", prefix + field, f"The {field} field is invalid"))
-        else:
-            out[field] = converted
-    return out, errors
-
-
-def check_items(
-    data: dict[str, Any], key: str, fields: dict[str, str], required: tuple[str, ...]
-) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
-    """Validate ``orderProducts``/``orderDiscounts``; None means the key was not given."""
-    items = data.get(key)
-    if items is None:
-        return None, []
-    if not isinstance(items, list):
-        return None, [error("field_invalid", key, f"The {key} field must be an array")]
-    out: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors.append(error("field_invalid", f"{key}/{i}", f"{key}[{i}] must be an object"))
-            continue
-        clean, errs = check_fields(item, fields, required, f"{key}/{i}/", update=False)
-        out.append(clean)
-        errors.extend(errs)
-    return out, errors
 
 
 def _now() -> str:
@@ -172,9 +82,11 @@ class Api:
     def __init__(self, store: Store, config: Callable[[], SandboxConfig]) -> None:
         self.store = store
         self.config = config
-        lists = {"connection": ("connections", ("service", "externalid")),
-                 "customer": ("ecomCustomers", ("email", "connectionid", "externalid")),
-                 "order": ("ecomOrders", ORDER_FILTERS)}
+        lists = {
+            "connection": ("connections", ("service", "externalid")),
+            "customer": ("ecomCustomers", ("email", "connectionid", "externalid")),
+            "order": ("ecomOrders", ORDER_FILTERS),
+        }
         # (method, path pattern, key wrapping the request body or None, function)
         table: list[tuple[str, str, str | None, Callable[..., Response]]] = [
             ("GET", r"users/me", None, self.user_me),
@@ -183,17 +95,26 @@ class Api:
             ("PUT", r"ecomOrders/(\w+)", "ecomOrder", self.update_order),
             ("DELETE", r"ecomOrders/(\w+)", None, self.delete_order),
             ("POST", r"ecomCustomers", "ecomCustomer", self.create_customer),
-            ("GET", r"ecomCustomers/(\w+)", None, partial(self._get, "customer", "ecomCustomer", "EcomCustomer")),
+            (
+                "GET",
+                r"ecomCustomers/(\w+)",
+                None,
+                partial(self._get, "customer", "ecomCustomer", "EcomCustomer"),
+            ),
             ("POST", r"connections", "connection", self.create_connection),
             ("GET", r"connections/(\w+)", None, partial(self._get, "connection", "connection", "Connection")),
-            *[("GET", path, None, partial(self._list, kind, path, allowed)) for kind, (path, allowed) in lists.items()],
+            *[
+                ("GET", path, None, partial(self._list, kind, path, allowed))
+                for kind, (path, allowed) in lists.items()
+            ],
         ]
         self.routes = [(m, re.compile(rf"/api/3/{p}/?"), key, f) for m, p, key, f in table]
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
         """Dispatch one request atomically (the whole route runs in one store transaction).
 
-        Routes with a body get the object under its key; a body that is not ``{key: {...}}`` gets 400 ``{}``."""
+        Routes with a body get the object under its key; a body that is not ``{key: {...}}`` gets 400
+        ``{}``."""
         for route_method, pattern, key, func in self.routes:
             m = pattern.fullmatch(path)
             if m and route_method == method:
@@ -210,26 +131,44 @@ class Api:
     def user_me(self, *, query: dict[str, str], data: Any) -> Response:
         return 200, {"user": {"id": "1", "username": "sandbox", "email": "sandbox@example.com"}}
 
-    def _list(self, kind: str, key: str, allowed: tuple[str, ...], *, query: dict[str, str], data: Any) -> Response:
+    def _list(
+        self, kind: str, key: str, allowed: tuple[str, ...], *, query: dict[str, str], data: Any
+    ) -> Response:
         limit, offset = _paging(query)
         descending = query.get("orders[id]", "").upper() == "DESC"
-        rows, total = self.store.find(kind, _filters(query, allowed), limit=limit, offset=offset,
-                                      descending=descending)
+        rows, total = self.store.find(
+            kind, _filters(query, allowed), limit=limit, offset=offset, descending=descending
+        )
         return 200, {key: rows, "meta": {"total": str(total)}}
 
-    def _get(self, kind: str, key: str, label: str, record_id: str, *, query: dict[str, str], data: Any) -> Response:
+    def _get(
+        self, kind: str, key: str, label: str, record_id: str, *, query: dict[str, str], data: Any
+    ) -> Response:
         found = self.store.get(kind, record_id)
         return (200, {key: found}) if found else not_found(label, record_id)
 
     def create_connection(self, *, query: dict[str, str], data: dict[str, Any]) -> Response:
         clean, errors = check_fields(data, CONNECTION_FIELDS, CONNECTION_REQUIRED, "", update=False)
-        if not errors and self.store.all("connection", service=clean["service"], externalid=clean["externalid"]):
-            errors.append(error("duplicate", "externalid", "A connection with this service and externalid exists"))
+        if not errors and self.store.all(
+            "connection", service=clean["service"], externalid=clean["externalid"]
+        ):
+            errors.append(
+                error("duplicate", "externalid", "A connection with this service and externalid exists")
+            )
         if errors:
             return 422, {"errors": errors}
         now = _now()
-        row = self.store.insert("connection", {**clean, "status": "1", "syncStatus": "0", "isInternal": "0",
-                                               "createdDate": now, "updatedDate": now})
+        row = self.store.insert(
+            "connection",
+            {
+                **clean,
+                "status": "1",
+                "syncStatus": "0",
+                "isInternal": "0",
+                "createdDate": now,
+                "updatedDate": now,
+            },
+        )
         return 201, {"connection": row}
 
     def create_customer(self, *, query: dict[str, str], data: dict[str, Any]) -> Response:
@@ -241,8 +180,15 @@ class Api:
         if errors:
             return 422, {"errors": errors}
         self._ensure_references(clean["connectionid"], None, "")
-        row = self.store.insert("customer", {**clean, "acceptsMarketing": clean["acceptsMarketing"] or "0",
-                                             "totalRevenue": "0", "totalOrders": "0"})
+        row = self.store.insert(
+            "customer",
+            {
+                **clean,
+                "acceptsMarketing": clean["acceptsMarketing"] or "0",
+                "totalRevenue": "0",
+                "totalOrders": "0",
+            },
+        )
         return 201, {"ecomCustomer": row}
 
     # -- references: strict (422) or lenient (created on first use) ---------------------------
@@ -263,14 +209,35 @@ class Api:
         """Lenient mode: create the unknown connection / ecomCustomer with exactly the id that was used."""
         now = _now()
         if connectionid != "0" and self.store.get("connection", connectionid) is None:
-            self.store.insert("connection", {
-                "service": "sandbox", "externalid": f"auto-{connectionid}", "name": f"Sandbox {connectionid}",
-                "logoUrl": None, "linkUrl": None, "status": "1", "syncStatus": "0", "isInternal": "0",
-                "createdDate": now, "updatedDate": now}, record_id=connectionid)
+            self.store.insert(
+                "connection",
+                {
+                    "service": "sandbox",
+                    "externalid": f"auto-{connectionid}",
+                    "name": f"Sandbox {connectionid}",
+                    "logoUrl": None,
+                    "linkUrl": None,
+                    "status": "1",
+                    "syncStatus": "0",
+                    "isInternal": "0",
+                    "createdDate": now,
+                    "updatedDate": now,
+                },
+                record_id=connectionid,
+            )
         if customerid is not None and self.store.get("customer", customerid) is None:
-            self.store.insert("customer", {
-                "connectionid": connectionid, "externalid": None, "email": email,
-                "acceptsMarketing": "0", "totalRevenue": "0", "totalOrders": "0"}, record_id=customerid)
+            self.store.insert(
+                "customer",
+                {
+                    "connectionid": connectionid,
+                    "externalid": None,
+                    "email": email,
+                    "acceptsMarketing": "0",
+                    "totalRevenue": "0",
+                    "totalOrders": "0",
+                },
+                record_id=customerid,
+            )
 
     # -- orders and carts ---------------------------------------------------------------------
 
@@ -283,8 +250,14 @@ class Api:
             return []
         same = self.store.all("order", connectionid=order["connectionid"], **{field: order[field]})
         if any(r["id"] != exclude for r in same):
-            return [error("duplicate", field, f"Duplicate {field}: an ecomOrder with {field} "
-                                              f"{order[field]} already exists for this connection")]
+            return [
+                error(
+                    "duplicate",
+                    field,
+                    f"Duplicate {field}: an ecomOrder with {field} "
+                    f"{order[field]} already exists for this connection",
+                )
+            ]
         return []
 
     def _order_response(self, order: Record) -> dict[str, Any]:
@@ -295,7 +268,9 @@ class Api:
             "ecomOrder": order,
         }
 
-    def _save_items(self, order_id: str, products: list[Record] | None, discounts: list[Record] | None) -> None:
+    def _save_items(
+        self, order_id: str, products: list[Record] | None, discounts: list[Record] | None
+    ) -> None:
         """Replace the order's products/discounts wholesale (a None list is left alone)."""
         for kind, items in (("product", products), ("discount", discounts)):
             if items is None:
@@ -308,7 +283,7 @@ class Api:
     def _save_order(self, data: dict[str, Any], existing: Record | None) -> Response:
         """Create (``existing`` None) or partially update an order: validate, check, commit."""
         required: tuple[str, ...] = ORDER_REQUIRED
-        if existing is None and _missing(data.get("externalid")):
+        if existing is None and missing(data.get("externalid")):
             required += ("externalcheckoutid", "abandonedDate")
         clean, errors = check_fields(data, ORDER_FIELDS, required, "", update=existing is not None)
         products, errs = check_items(data, "orderProducts", PRODUCT_FIELDS, PRODUCT_REQUIRED)

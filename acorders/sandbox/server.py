@@ -56,7 +56,8 @@ class _Fault:
 
 
 def check_loopback(host: str) -> str:
-    """The address to bind for ``host``; ValueError unless it is loopback (the sandbox has no auth worth the name)."""
+    """The address to bind for ``host``; ValueError unless it is loopback (the sandbox has no auth worth the
+    name)."""
     if host == "localhost":
         return "127.0.0.1"
     with suppress(ValueError):
@@ -148,7 +149,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         sb = self.server.sandbox
-        config = sb.config
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         raw = self._read_body()
@@ -159,41 +159,54 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw)
             except ValueError:
                 malformed = True
-        record = RequestRecord(self.command, url.path, query, time.time(), body=body,
-                               client_port=self.client_address[1], connection=self.serial)
+        record = RequestRecord(
+            self.command,
+            url.path,
+            query,
+            time.time(),
+            body=body,
+            client_port=self.client_address[1],
+            connection=self.serial,
+        )
         sb._record(record)
-
-        allowed, limit_headers = sb._limiter.take(config.rate)
-        headers = dict(limit_headers)
-        drop = False
-        payload: Any
-        if not allowed:
-            status, payload = 429, {"message": "Too Many Requests"}
-        elif not (url.path == "/api/3" or url.path.startswith("/api/3/")):
-            status, payload = 404, HTML_PAGE.format("404 Not Found")
-        elif self.headers.get("Api-Token") != config.api_key:
-            status, payload = 403, {"message": "You are not authorized to access this resource"}
-        elif (fault := sb._take_fault()) is not None:
-            status, payload = fault.status, fault.body
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(fault.retry_after)
-        elif malformed:
-            status, payload = 400, {}
-        else:
-            try:
-                status, payload = sb.api.handle(self.command, url.path.rstrip("/") or "/", query, body)
-            except Exception:  # a sandbox bug must not look like a dropped connection
-                logger.exception("sandbox failed on %s %s", self.command, url.path)
-                status, payload = 500, {"message": "Internal sandbox error"}
-            drop = self.command in ("POST", "PUT") and sb._take_drop()
+        status, payload, headers, drop = self._answer(url.path, query, body, malformed)
         record.status = status
-        if config.latency > 0:
-            time.sleep(config.latency)
+        if sb.config.latency > 0:
+            time.sleep(sb.config.latency)
         if drop:
             record.dropped = True
             self._drop()
         else:
             self._respond(status, payload, headers)
+
+    def _answer(
+        self, path: str, query: dict[str, str], body: Any, malformed: bool
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        """(status, payload, headers, drop the connection instead): the rate limit, the URL, the key and
+        the injected faults first, then the route."""
+        sb = self.server.sandbox
+        config = sb.config
+        allowed, limit_headers = sb._limiter.take(config.rate)
+        headers = dict(limit_headers)
+        if not allowed:
+            return 429, {"message": "Too Many Requests"}, headers, False
+        if not (path == "/api/3" or path.startswith("/api/3/")):
+            return 404, HTML_PAGE.format("404 Not Found"), headers, False
+        if self.headers.get("Api-Token") != config.api_key:
+            return 403, {"message": "You are not authorized to access this resource"}, headers, False
+        fault = sb._take_fault()
+        if fault is not None:
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            return fault.status, fault.body, headers, False
+        if malformed:
+            return 400, {}, headers, False
+        try:
+            status, payload = sb.api.handle(self.command, path.rstrip("/") or "/", query, body)
+        except Exception:  # a sandbox bug must not look like a dropped connection
+            logger.exception("sandbox failed on %s %s", self.command, path)
+            return 500, {"message": "Internal sandbox error"}, headers, False
+        return status, payload, headers, self.command in ("POST", "PUT") and sb._take_drop()
 
     def _respond(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str]) -> None:
         if isinstance(payload, str):
@@ -222,7 +235,12 @@ class Sandbox:
     """An ActiveCampaign-compatible API on 127.0.0.1, served from a daemon thread."""
 
     def __init__(
-        self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:"
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str = ":memory:",
     ) -> None:
         self.config = config or SandboxConfig()
         self.host = check_loopback(host)
@@ -243,7 +261,8 @@ class Sandbox:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (without ``/api/3``); kept after stop() so a client can hit a dead server."""
+        """``http://127.0.0.1:PORT`` (without ``/api/3``); kept after stop() so a client can hit a dead
+        server."""
         if self._url is None:
             raise RuntimeError("Sandbox.url is known only after start()")
         return self._url
@@ -256,8 +275,12 @@ class Sandbox:
         self.port = self._server.server_address[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self._url = f"http://{shown}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),  # quick stop()
-                                        name="acorders-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            args=(0.05,),  # quick stop()
+            name="acorders-sandbox",
+            daemon=True,
+        )
         self._thread.start()
         logger.info("sandbox listening on %s", self._url)
         return self
@@ -281,13 +304,16 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- fault injection ----------------------------------------------------------------------
 
-    def fail_next(self, n: int, status: int = 503, body: str | None = None, retry_after: int | None = None) -> None:
+    def fail_next(
+        self, n: int, status: int = 503, body: str | None = None, retry_after: int | None = None
+    ) -> None:
         """The next ``n`` authorised requests get ``status`` instead of being handled."""
         if body is None:
             body = json.dumps({"message": "Too Many Requests"}) if status == 429 else None
@@ -296,16 +322,20 @@ class Sandbox:
                 self._faults.append(_Fault(status, body, retry_after))
 
     def drop_next(self, n: int) -> None:
-        """The next ``n`` POST/PUT requests are committed, then the connection is closed without a response."""
+        """The next ``n`` POST/PUT requests are committed, then the connection is closed without a
+        response."""
         with self._lock:
             self._drops += n
 
-    def count(self, method: str | None = None, path_prefix: str | None = None, status: int | None = None) -> int:
+    def count(
+        self, method: str | None = None, path_prefix: str | None = None, status: int | None = None
+    ) -> int:
         """How many recorded requests match all the given criteria."""
         with self._lock:
             records = list(self.requests)
         return sum(
-            1 for r in records
+            1
+            for r in records
             if (method is None or r.method == method.upper())
             and (path_prefix is None or r.path.startswith(path_prefix))
             and (status is None or r.status == status)

@@ -99,14 +99,18 @@ class Store:
         return int(text) if text.isascii() and text.isdigit() else None
 
     def insert(self, kind: str, record: Mapping[str, Any], record_id: str | int | None = None) -> Record:
-        """Store a new record (with ``record_id`` if given, else the next sequential id); return it with its id."""
+        """Store a new record (with ``record_id`` if given, else the next sequential id); return it with its
+        id."""
         data = {k: v for k, v in record.items() if k != "id"}
         with self.transaction():
             if record_id is None:
-                cur = self._db.execute(f"INSERT INTO {self._table(kind)} (data) VALUES (?)", (json.dumps(data),))
+                cur = self._db.execute(
+                    f"INSERT INTO {self._table(kind)} (data) VALUES (?)", (json.dumps(data),)
+                )
             else:
                 cur = self._db.execute(
-                    f"INSERT INTO {self._table(kind)} (id, data) VALUES (?, ?)", (int(record_id), json.dumps(data))
+                    f"INSERT INTO {self._table(kind)} (id, data) VALUES (?, ?)",
+                    (int(record_id), json.dumps(data)),
                 )
         return {"id": str(cur.lastrowid), **data}
 
@@ -116,15 +120,18 @@ class Store:
         if key is None:
             return None
         with self.lock:
-            row = self._db.execute(f"SELECT id, data FROM {self._table(kind)} WHERE id = ?", (key,)).fetchone()
+            row = self._db.execute(
+                f"SELECT id, data FROM {self._table(kind)} WHERE id = ?", (key,)
+            ).fetchone()
         return self._row(row) if row else None
 
     def update(self, kind: str, record_id: str | int, record: Mapping[str, Any]) -> Record:
         """Replace the stored fields of an existing record."""
         data = {k: v for k, v in record.items() if k != "id"}
         with self.transaction():
-            self._db.execute(f"UPDATE {self._table(kind)} SET data = ? WHERE id = ?",
-                             (json.dumps(data), int(record_id)))
+            self._db.execute(
+                f"UPDATE {self._table(kind)} SET data = ? WHERE id = ?", (json.dumps(data), int(record_id))
+            )
         return {"id": str(record_id), **data}
 
     def delete(self, kind: str, record_id: str | int) -> bool:
@@ -145,7 +152,8 @@ class Store:
         offset: int = 0,
         descending: bool = False,
     ) -> tuple[list[Record], int]:
-        """Records whose fields equal ``filters`` (None matches null), by id; returns (page, total before paging)."""
+        """Records whose fields equal ``filters`` (None matches null), by id; returns (page, total before
+        paging)."""
         table = self._table(kind)
         where: list[str] = []
         params: list[Any] = []
@@ -195,8 +203,14 @@ class Store:
         """Create the account-level ecomCustomer row (connectionid "0") the real API returns for an email."""
         return self.insert(
             "customer",
-            {"connectionid": "0", "externalid": None, "email": email, "acceptsMarketing": "0",
-             "totalRevenue": "0", "totalOrders": "0"},
+            {
+                "connectionid": "0",
+                "externalid": None,
+                "email": email,
+                "acceptsMarketing": "0",
+                "totalRevenue": "0",
+                "totalOrders": "0",
+            },
         )
 
     def close(self) -> None:

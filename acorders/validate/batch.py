@@ -57,7 +57,8 @@ class BatchIds:
 
     Carts are keyed by externalcheckoutid and orders by externalid, per connection, so a cart and the
     order it became may share a batch. Per id only a hash and the first origin are kept, in flat arrays
-    (a dict for the first 32,768 ids, then 24 bytes an id: a stream of a million carts stays small). Texts that differ
+    (a dict for the first 32,768 ids, then 24 bytes an id: a stream of a million carts stays small). Texts
+    that differ
     may still hold the same content (key order, spacing): then ``recheck`` compares the canonical content
     of both, which is rare and so may re-read the files."""
 
@@ -161,7 +162,7 @@ class _IdTable:
         return None
 
     def _grow(self) -> None:
-        old = zip(self._keys, self._contents, self._metas)
+        old = zip(self._keys, self._contents, self._metas, strict=True)
         self._size = 0
         self._alloc((self._mask + 1) * 2)
         for key, content, meta in old:

@@ -17,7 +17,10 @@ INTEGER_REFS = frozenset({"cents", "int32", "id"})
 
 
 def order_warnings(
-    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], now: datetime,
+    order: Mapping[str, Any],
+    prefix: str,
+    fields: Mapping[str, Mapping[str, str]],
+    now: datetime,
     known_fields_only: bool = False,
 ) -> list[Finding]:
     """``known_fields_only``: the caller already knows every field is documented (schema.compiled_closed)."""
@@ -37,7 +40,10 @@ def order_warnings(
 
 
 def _field_pass(
-    order: Mapping[str, Any], prefix: str, fields: Mapping[str, Mapping[str, str]], known_fields_only: bool = False
+    order: Mapping[str, Any],
+    prefix: str,
+    fields: Mapping[str, Mapping[str, str]],
+    known_fields_only: bool = False,
 ) -> list[Finding]:
     """One pass over the order, its products and discounts: unknown fields (warnings), and amounts written
     as decimals such as 49.0, which JSON Schema counts as integers but are a dollars-for-cents smell (errors).
@@ -59,13 +65,17 @@ def _field_pass(
                         break
                 else:
                     continue  # nothing to report: the common case
-            _object_findings(out, prefix if key is None else _join(prefix, f"{key}[{i}]"), fields[kind], integers, item)
+            _object_findings(
+                out, prefix if key is None else _join(prefix, f"{key}[{i}]"), fields[kind], integers, item
+            )
     return out
 
 
 _OBJECTS = ((None, "order"), ("orderProducts", "orderProduct"), ("orderDiscounts", "orderDiscount"))
 Shapes = dict[str, tuple[frozenset[str], tuple[str, ...]]]
-_SHAPES: list[tuple[Mapping[str, Mapping[str, str]], Shapes]] = []  # the last field table seen, and its shapes
+_SHAPES: list[
+    tuple[Mapping[str, Mapping[str, str]], Shapes]
+] = []  # the last field table seen, and its shapes
 
 
 def _shapes(fields: Mapping[str, Mapping[str, str]]) -> Shapes:
@@ -91,7 +101,12 @@ def _object_findings(
     for name in integers:
         value = obj.get(name)
         if value.__class__ is float and value.is_integer():
-            out.append(Finding(_join(path, name), f"amounts are integer cents: write {int(value)}, not the decimal {value}"))
+            out.append(
+                Finding(
+                    _join(path, name),
+                    f"amounts are integer cents: write {int(value)}, not the decimal {value}",
+                )
+            )
 
 
 def envelope_warnings(data: Mapping[str, Any]) -> list[Finding]:
@@ -113,7 +128,8 @@ def _warn(prefix: str, name: str, message: str) -> Finding:
 
 
 def nearest_field(name: str, known: Any) -> str | None:
-    """``abandoned_date`` -> ``abandonedDate``: same letters ignoring case and separators, else a close spelling."""
+    """``abandoned_date`` -> ``abandonedDate``: same letters ignoring case and separators, else a close
+    spelling."""
     squash = {k.lower().replace("_", "").replace("-", ""): k for k in known}
     exact = squash.get(name.lower().replace("_", "").replace("-", "").replace(" ", ""))
     if exact:
@@ -126,7 +142,7 @@ def as_int(value: Any) -> int | None:
     """The API's int32 fields come as numbers or digit strings; None for anything else."""
     cls = value.__class__
     if cls is int:  # the common case first: this runs for every amount of every cart
-        return value  # type: ignore[no-any-return]
+        return value
     if cls is str:
         return int(value) if value.isdigit() and value.isascii() else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -136,7 +152,10 @@ def _total_mismatch(order: Mapping[str, Any], prefix: str) -> list[Finding]:
     """totalPrice must include products, shipping and tax, less discounts; checked when all are given."""
     get = order.get
     total, shipping, tax, discount = (
-        as_int(get("totalPrice")), as_int(get("shippingAmount")), as_int(get("taxAmount")), as_int(get("discountAmount"))
+        as_int(get("totalPrice")),
+        as_int(get("shippingAmount")),
+        as_int(get("taxAmount")),
+        as_int(get("discountAmount")),
     )
     products = get("orderProducts")
     if total is None or shipping is None or tax is None or discount is None or not products:
@@ -148,7 +167,9 @@ def _total_mismatch(order: Mapping[str, Any], prefix: str) -> list[Finding]:
         if not isinstance(item, dict):
             return []
         price, quantity = item.get("price"), item.get("quantity")
-        if price.__class__ is not int or quantity.__class__ is not int:  # digit strings: the reference page's way
+        if (
+            price.__class__ is not int or quantity.__class__ is not int
+        ):  # digit strings: the reference page's way
             price, quantity = as_int(price), as_int(quantity)
             if price is None or quantity is None:
                 return []
@@ -189,10 +210,16 @@ def _dates(order: Mapping[str, Any], prefix: str, now: datetime) -> list[Finding
         return []
     out = []
     if abandoned > now:
-        out.append(_warn(prefix, "abandonedDate", "abandonedDate is in the future; the API wants a past date"))
+        out.append(
+            _warn(prefix, "abandonedDate", "abandonedDate is in the future; the API wants a past date")
+        )
     created = parse_datetime(order.get("externalCreatedDate"))
     if created is not None and abandoned < created:
         out.append(
-            _warn(prefix, "abandonedDate", "abandonedDate is before externalCreatedDate: a cart is abandoned after it is created")
+            _warn(
+                prefix,
+                "abandonedDate",
+                "abandonedDate is before externalCreatedDate: a cart is abandoned after it is created",
+            )
         )
     return out

@@ -18,9 +18,11 @@ Fields = Mapping[str, Mapping[str, str]]  # object kind -> field name -> $defs n
 
 CONNECTION_HINT = (
     "set connectionid in the file, or configure a default connection: --connection ID, "
-    "ACTIVECAMPAIGN_CONNECTION_ID, or connection = \"ID\" in the profile (see `acorders connections list`)"
+    'ACTIVECAMPAIGN_CONNECTION_ID, or connection = "ID" in the profile (see `acorders connections list`)'
 )
-RESOLVED_AT_PUSH = "customerid is missing: push looks up (or creates) the ecomCustomer for this email and connection"
+RESOLVED_AT_PUSH = (
+    "customerid is missing: push looks up (or creates) the ecomCustomer for this email and connection"
+)
 
 
 def schema_findings(rs: Any, data: Any, fields: Fields) -> list[Finding]:
@@ -31,6 +33,7 @@ def schema_findings(rs: Any, data: Any, fields: Fields) -> list[Finding]:
         if finding is not None and finding not in out:
             out.append(finding)
     return out
+
 
 def _finding(error: Any, data: Any, fields: Fields) -> Finding | None:
     where = list(error.instance_path)
@@ -43,10 +46,11 @@ def _finding(error: Any, data: Any, fields: Fields) -> Finding | None:
         if name == "connectionid":
             return Finding(path, f"required field connectionid is missing: {CONNECTION_HINT}")
         return Finding(path, f"required field {name} is missing")
-    if kind in ("AnyOf", "OneOf", "If", "Not") or (kind == "Type" and not where):
-        if not where and not isinstance(data, dict):
-            return Finding(None, f"a document must be an order object, not {_json_type(data)}")
+    whole = kind in ("AnyOf", "OneOf", "If", "Not") or (kind == "Type" and not where)
+    if whole and not where and not isinstance(data, dict):
+        return Finding(None, f"a document must be an order object, not {_json_type(data)}")
     return Finding(format_path(where), _message(kind, error, where, fields))
+
 
 def _message(kind: str, error: Any, where: list[Any], fields: Fields) -> str:
     value = error.instance
@@ -71,6 +75,7 @@ def _message(kind: str, error: Any, where: list[Any], fields: Fields) -> str:
         return f"{_show(value)} is not one of {options}"
     return str(error.message)
 
+
 def _ref_of(where: list[Any], fields: Fields) -> str | None:
     """The $defs name of the field at ``where``: order fields, or fields of a product or discount."""
     names = [p for p in where if isinstance(p, str) and p != "ecomOrder"]
@@ -83,7 +88,6 @@ def _ref_of(where: list[Any], fields: Fields) -> str | None:
     if len(names) == 1:
         return fields["order"].get(last)
     return None
-
 
 
 def _has(data: Any, where: list[Any], name: str) -> bool:
@@ -121,7 +125,10 @@ def _integer_message(ref: str, value: Any) -> str:
             except ValueError:
                 hint = ""
             return f"amounts are integer cents (4999 for 49.99), not {_show(value)}{hint}"
-        return f"amounts are integer cents from 0 to 2147483647, as a number or a string of digits, not {_show(value)}"
+        return (
+            "amounts are integer cents from 0 to 2147483647, as a number or a string of digits, "
+            f"not {_show(value)}"
+        )
     what = "an id" if ref == "id" else "a whole number"
     return f"must be {what} from 0 to 2147483647 (a number or a string of digits), not {_show(value)}"
 
@@ -144,7 +151,13 @@ def _format_message(fmt: str, value: Any) -> str:
 def _show(value: Any) -> str:
     if value is None:
         return "null"
-    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    text = (
+        repr(value)
+        if isinstance(value, str)
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -29,7 +29,10 @@ Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "t
 
 
 def check_sources(
-    sources: Iterable[Source], validator: Any, stdin: Any = None, extra: Callable[[Document], Any] | None = None
+    sources: Iterable[Source],
+    validator: Any,
+    stdin: Any = None,
+    extra: Callable[[Document], Any] | None = None,
 ) -> Iterator[tuple[int, list[Checked]]]:
     """Every document checked, per group of files: (files done, [(document, fingerprint, extra)]), in
     input order. ``extra(doc)`` runs beside the checks for each valid order (in the worker, when there are
@@ -38,7 +41,8 @@ def check_sources(
     ``sources`` may be a directory still being walked: the workers start on the first files meanwhile."""
     pending = iter(sources)
     head = list(islice(pending, MIN_FILES))
-    stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)  # read here, in order
+    # stdin is read here, in order
+    stdin_too = isinstance(sources, (list, tuple)) and any(s.path is None for s in sources)
     big = len(head) == MIN_FILES
     if big and not stdin_too and _can_fork():
         yield from _parallel(chain(head, pending), validator, extra)
@@ -47,7 +51,9 @@ def check_sources(
         yield from _here(source, validator, stdin, extra)
 
 
-def _here(source: Source, validator: Any, stdin: Any, extra: Callable[[Document], Any] | None) -> Iterator[tuple[int, list[Checked]]]:
+def _here(
+    source: Source, validator: Any, stdin: Any, extra: Callable[[Document], Any] | None
+) -> Iterator[tuple[int, list[Checked]]]:
     """One source checked in this process, one document at a time: a million-line stream stays small."""
     for doc in load_source(source, stdin):
         yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
@@ -87,7 +93,15 @@ def _check(task: tuple[Any, Sequence[tuple[Any, ...]] | None]) -> list[Packed]:
             fp = check(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
             packed_fp = None if fp is None else tuple(fp)  # a NamedTuple pickles by class name: slower
-            out.append((index, doc.origin.line, findings, packed_fp, None if extra is None else _run_extra(extra, doc)))
+            out.append(
+                (
+                    index,
+                    doc.origin.line,
+                    findings,
+                    packed_fp,
+                    None if extra is None else _run_extra(extra, doc),
+                )
+            )
     return out
 
 
@@ -109,7 +123,11 @@ def _split(chunk: list[Source]) -> Iterator[list[Source] | Source]:
 def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
     index, line, findings, fp, extra = packed
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
-    return Document(Origin(chunk[index].name, line), None, found), None if fp is None else Fingerprint(*fp), extra
+    return (
+        Document(Origin(chunk[index].name, line), None, found),
+        None if fp is None else Fingerprint(*fp),
+        extra,
+    )
 
 
 def _parallel(
@@ -120,7 +138,9 @@ def _parallel(
     is checked here, in its turn, a line at a time: a worker would send all its documents back at once."""
     global _extra
     options = validator.worker_options
-    parts: list[list[Source] | Source] = []  # what each task stands for: files, or an NDJSON file checked here
+    parts: list[
+        list[Source] | Source
+    ] = []  # what each task stands for: files, or an NDJSON file checked here
 
     def tasks() -> Iterator[tuple[Any, list[tuple[Any, ...]] | None]]:
         while chunk := list(islice(sources, CHUNK)):

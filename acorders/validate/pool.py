@@ -30,7 +30,9 @@ class ForkPool:
     one task at a time, so no pipe is ever written while its reader waits on the writer: no deadlock,
     whatever the size of a task or a result."""
 
-    def __init__(self, processes: int, work: Callable[[Any], Any], warm: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, processes: int, work: Callable[[Any], Any], warm: Callable[[], Any] | None = None
+    ) -> None:
         """``warm()``: what every worker needs before its first task (imports, a compiled schema). The
         first worker runs it, then forks the others from itself: they start warm, and the set-up costs
         one core once rather than every core at once, while the caller goes on with its own work."""
@@ -75,72 +77,92 @@ class ForkPool:
         is free for it."""
         import selectors
 
-        source = iter(tasks)
-        sent = following = 0
-        exhausted = False
-        idle = list(range(len(self.tasks)))
-        working: dict[int, int] = {}  # result fd -> the task its worker has
-        worker_of = {fd: i for i, fd in enumerate(self.results)}
-        buffers = {fd: bytearray() for fd in self.results}
-        ready: dict[int, Any] = {}
+        run = _Run(self, iter(tasks))
         selector = selectors.DefaultSelector()
         for fd in self.results:
             selector.register(fd, selectors.EVENT_READ)
         try:
             while True:
-                while idle and not exhausted:
-                    try:
-                        task = next(source)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    worker = idle.pop()
-                    try:
-                        _send(self.tasks[worker], sent, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
-                    except BrokenPipeError:
-                        raise WorkerError(f"a worker process stopped before task {sent}") from None
-                    working[self.results[worker]] = sent
-                    sent += 1
-                if following in ready:
-                    yield ready.pop(following)
-                    following += 1
+                run.hand_out()
+                if run.following in run.ready:
+                    yield run.ready.pop(run.following)
+                    run.following += 1
                     continue
-                if exhausted and following == sent:
+                if run.exhausted and run.following == run.sent:
                     return
                 for key, _ in selector.select():
-                    fd = key.fd
-                    data = os.read(fd, 1 << 16)  # a pipe holds 64 KiB: a bigger buffer is only allocated to be shrunk
-                    if not data:
-                        selector.unregister(fd)
-                        if fd in working:
-                            raise WorkerError(f"a worker process stopped before finishing task {working[fd]}")
-                        continue
-                    buffer = buffers[fd]
-                    buffer += data
-                    while len(buffer) >= _HEADER.size:
-                        index, length = _HEADER.unpack_from(buffer)
-                        if len(buffer) < _HEADER.size + length:
-                            break
-                        payload = pickle.loads(buffer[_HEADER.size : _HEADER.size + length])
-                        del buffer[: _HEADER.size + length]
-                        if index < 0:
-                            raise WorkerError(f"a worker process failed: {payload}")
-                        ready[index] = payload
-                        del working[fd]
-                        idle.append(worker_of[fd])
+                    if not run.receive(key.fd):
+                        selector.unregister(key.fd)
         finally:
             selector.close()
 
 
+class _Run:
+    """One map() under way: which worker has which task, and the results not yet yielded in order."""
+
+    def __init__(self, pool: ForkPool, source: Iterator[Any]) -> None:
+        self.pool = pool
+        self.source = source
+        self.sent = self.following = 0  # tasks handed out; the next result to yield
+        self.exhausted = False
+        self.idle = list(range(len(pool.tasks)))
+        self.working: dict[int, int] = {}  # result fd -> the task its worker has
+        self.worker_of = {fd: i for i, fd in enumerate(pool.results)}
+        self.buffers = {fd: bytearray() for fd in pool.results}
+        self.ready: dict[int, Any] = {}
+
+    def hand_out(self) -> None:
+        """A task to every idle worker, while there are tasks."""
+        while self.idle and not self.exhausted:
+            try:
+                task = next(self.source)
+            except StopIteration:
+                self.exhausted = True
+                return
+            worker = self.idle.pop()
+            try:
+                _send(self.pool.tasks[worker], self.sent, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+            except BrokenPipeError:
+                raise WorkerError(f"a worker process stopped before task {self.sent}") from None
+            self.working[self.pool.results[worker]] = self.sent
+            self.sent += 1
+
+    def receive(self, fd: int) -> bool:
+        """Read what a worker sent; False once its pipe is closed (an error if it had a task)."""
+        data = os.read(fd, 1 << 16)  # a pipe holds 64 KiB: a bigger buffer is only allocated to be shrunk
+        if not data:
+            if fd in self.working:
+                raise WorkerError(f"a worker process stopped before finishing task {self.working[fd]}")
+            return False
+        buffer = self.buffers[fd]
+        buffer += data
+        while len(buffer) >= _HEADER.size:
+            index, length = _HEADER.unpack_from(buffer)
+            if len(buffer) < _HEADER.size + length:
+                break
+            payload = pickle.loads(buffer[_HEADER.size : _HEADER.size + length])
+            del buffer[: _HEADER.size + length]
+            if index < 0:
+                raise WorkerError(f"a worker process failed: {payload}")
+            self.ready[index] = payload
+            del self.working[fd]
+            self.idle.append(self.worker_of[fd])
+        return True
+
+
 def _worker(
-    mine: tuple[int, int], others: list[tuple[int, int]], work: Callable[[Any], Any], warm: Callable[[], Any] | None
+    mine: tuple[int, int],
+    others: list[tuple[int, int]],
+    work: Callable[[Any], Any],
+    warm: Callable[[], Any] | None,
 ) -> NoReturn:
     """A worker's whole life: warm up, fork the ``others`` (each keeps only its own pipes), serve tasks,
     reap. Never returns into the parent's code, never flushes the parent's buffers."""
     status = 0
     children: list[int] = []
     try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # how the parent stops us (SIGINT is ignored, see ForkPool)
+        # how the parent stops us (SIGINT is ignored, see ForkPool)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
         if warm is not None:
             warm()
@@ -158,7 +180,7 @@ def _worker(
             index, length = _HEADER.unpack(header)
             task = pickle.loads(_read_exactly(tasks, length))
             _send(results, index, pickle.dumps(work(task), pickle.HIGHEST_PROTOCOL))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+    except BaseException as exc:
         status = 1
         with suppress(Exception):  # the parent may be gone or have stopped reading: nothing left to tell
             _send(mine[1], -1, pickle.dumps(f"{type(exc).__name__}: {exc}"))

@@ -12,14 +12,16 @@ from typing import Any
 
 SCHEMA_NAME = "ecomOrder.schema.json"
 _PACKAGE = Path(__file__).resolve().parents[1]  # acorders/
-_CANDIDATES = (_PACKAGE / "schemas" / SCHEMA_NAME, _PACKAGE.parent / "schemas" / SCHEMA_NAME)  # wheel, checkout
+_CANDIDATES = (_PACKAGE / "schemas" / SCHEMA_NAME, _PACKAGE.parent / "schemas" / SCHEMA_NAME)  # wheel, repo
 
 
 def schema_path() -> Path:
     for candidate in _CANDIDATES:
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"the bundled schema {SCHEMA_NAME} is missing from this installation; reinstall acorders")
+    raise FileNotFoundError(
+        f"the bundled schema {SCHEMA_NAME} is missing from this installation; reinstall acorders"
+    )
 
 
 @cache
@@ -39,7 +41,7 @@ def load_schema() -> dict[str, Any]:
 def _parse(data: bytes) -> dict[str, Any]:
     import orjson  # ten times faster than json here, and every run starts by reading the schema
 
-    return orjson.loads(data)  # type: ignore[no-any-return]
+    return orjson.loads(data)
 
 
 @cache

@@ -64,7 +64,9 @@ class Validator:
         try:
             known_only = self._closed.is_valid(doc.data)  # valid, and no undocumented field: the usual case
             valid = known_only or self._rs.is_valid(doc.data)
-        except ValueError as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
+        except (
+            ValueError
+        ) as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
             findings.append(Finding(None, f"not JSON data: {exc}"))
             return None
         if not valid:

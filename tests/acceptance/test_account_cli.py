@@ -14,15 +14,24 @@ import acorders.api.retry
 from acorders.sandbox import Sandbox
 from tests.helpers import SECRET_KEY, account_env, sandbox
 
-# a realistic key: 64 hex digits do not collide with words in API answers (the client scrubs the key from them)
+# a realistic key: 64 hex digits do not collide with words in API answers (the client scrubs the key from
+# them)
 REAL_KEY = "9f" * 32
 
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
     with sandbox(api_key=REAL_KEY) as s:
-        s.store.insert("connection", {"service": "shop", "externalid": "shop.example", "name": "My Shop",
-                                      "logoUrl": None, "linkUrl": "https://shop.example"})
+        s.store.insert(
+            "connection",
+            {
+                "service": "shop",
+                "externalid": "shop.example",
+                "name": "My Shop",
+                "logoUrl": None,
+                "linkUrl": "https://shop.example",
+            },
+        )
         yield s
 
 
@@ -53,6 +62,7 @@ def one(data: Any) -> dict[str, Any]:
 
 # --- check --------------------------------------------------------------------------------------------
 
+
 def test_check_ok_shows_connections(ac, sb: Sandbox) -> None:
     code, out, err = ac("check")
     assert code == 0, err
@@ -70,7 +80,9 @@ def test_check_json(ac, sb: Sandbox) -> None:
     assert data["ok"] is True
     assert data["url"] == sb.url
     assert data["user"] == "sandbox"
-    assert [(c["id"], c["service"], c["externalid"]) for c in data["connections"]] == [("1", "shop", "shop.example")]
+    assert [(c["id"], c["service"], c["externalid"]) for c in data["connections"]] == [
+        ("1", "shop", "shop.example")
+    ]
     assert REAL_KEY not in out
 
 
@@ -120,6 +132,7 @@ def test_check_when_the_api_is_down_exit_3_without_unexpected(ac, sb: Sandbox, f
 
 # --- connections --------------------------------------------------------------------------------------
 
+
 def test_connections_list(ac) -> None:
     code, out, err = ac("connections", "list")
     assert code == 0, err
@@ -128,17 +141,35 @@ def test_connections_list(ac) -> None:
     assert code == 0, err
     rows = json.loads(out)
     assert [(r["id"], r["service"], r["externalid"], r["name"]) for r in rows] == [
-        ("1", "shop", "shop.example", "My Shop")]
+        ("1", "shop", "shop.example", "My Shop")
+    ]
 
 
 def test_connections_create(ac, sb: Sandbox) -> None:
-    code, out, err = ac("connections", "create", "--service", "myshop", "--externalid", "store-2.example",
-                        "--name", "Second Store", "--logo-url", "https://store-2.example/logo.png",
-                        "--link-url", "https://store-2.example", "-o", "json")
+    code, out, err = ac(
+        "connections",
+        "create",
+        "--service",
+        "myshop",
+        "--externalid",
+        "store-2.example",
+        "--name",
+        "Second Store",
+        "--logo-url",
+        "https://store-2.example/logo.png",
+        "--link-url",
+        "https://store-2.example",
+        "-o",
+        "json",
+    )
     assert code == 0, err
-    record, = json.loads(out)
+    (record,) = json.loads(out)
     assert record["id"] == "2"
-    assert (record["service"], record["externalid"], record["name"]) == ("myshop", "store-2.example", "Second Store")
+    assert (record["service"], record["externalid"], record["name"]) == (
+        "myshop",
+        "store-2.example",
+        "Second Store",
+    )
     stored = sb.store.connections(externalid="store-2.example")
     assert len(stored) == 1
     assert stored[0]["logoUrl"] == "https://store-2.example/logo.png"
@@ -148,7 +179,9 @@ def test_connections_create(ac, sb: Sandbox) -> None:
 
 
 def test_connections_create_table(ac) -> None:
-    code, out, err = ac("connections", "create", "--service", "s", "--externalid", "e", "--name", "Shop Three")
+    code, out, err = ac(
+        "connections", "create", "--service", "s", "--externalid", "e", "--name", "Shop Three"
+    )
     assert code == 0, err
     assert "Shop Three" in out
 
@@ -160,7 +193,9 @@ def test_connections_create_requires_options(ac, sb: Sandbox) -> None:
 
 
 def test_connections_create_duplicate_is_a_clean_error(ac, sb: Sandbox) -> None:
-    code, out, err = ac("connections", "create", "--service", "shop", "--externalid", "shop.example", "--name", "x")
+    code, out, err = ac(
+        "connections", "create", "--service", "shop", "--externalid", "shop.example", "--name", "x"
+    )
     assert code == 1
     assert "already exists" in err or "exists" in err
     assert "unexpected" not in err and "report it" not in err
@@ -175,6 +210,7 @@ def test_connections_wrong_key_exit_3(ac) -> None:
 
 # --- customers ----------------------------------------------------------------------------------------
 
+
 def test_customers_list_by_email(ac, sb: Sandbox) -> None:
     sb.store.insert("customer", {"connectionid": "1", "externalid": "a", "email": "alice@example.com"})
     sb.store.insert("customer", {"connectionid": "1", "externalid": "b", "email": "bob@example.com"})
@@ -182,8 +218,10 @@ def test_customers_list_by_email(ac, sb: Sandbox) -> None:
     code, out, err = ac("customers", "list", "--email", "alice@example.com", "-o", "json")
     assert code == 0, err
     rows = json.loads(out)
-    assert sorted((r["connectionid"], r["email"]) for r in rows) == [("0", "alice@example.com"),
-                                                                    ("1", "alice@example.com")]
+    assert sorted((r["connectionid"], r["email"]) for r in rows) == [
+        ("0", "alice@example.com"),
+        ("1", "alice@example.com"),
+    ]
     code, out, err = ac("customers", "list", "-o", "json")
     assert code == 0 and len(json.loads(out)) == 3
     code, out, err = ac("customers", "list", "--email", "nobody@example.com", "-o", "json")
@@ -197,7 +235,10 @@ def test_customers_list_ndjson(ac, sb: Sandbox) -> None:
     sb.store.insert("customer", {"connectionid": "1", "externalid": "b", "email": "bob@example.com"})
     code, out, err = ac("customers", "list", "-o", "ndjson")
     assert code == 0, err
-    assert [json.loads(line)["email"] for line in out.splitlines()] == ["alice@example.com", "bob@example.com"]
+    assert [json.loads(line)["email"] for line in out.splitlines()] == [
+        "alice@example.com",
+        "bob@example.com",
+    ]
 
 
 def test_customers_created_by_push_are_listed(ac, sb: Sandbox, tmp_path: Path) -> None:
@@ -207,6 +248,6 @@ def test_customers_created_by_push_are_listed(ac, sb: Sandbox, tmp_path: Path) -
     code, out, err = ac("push", str(path), "--rate", "1000")
     assert code == 0, err
     code, out, err = ac("customers", "list", "--email", "carol@example.com", "-o", "json")
-    row, = json.loads(out)
+    (row,) = json.loads(out)
     assert (row["connectionid"], row["externalid"]) == ("1", "carol@example.com")
     assert sb.store.orders()[0]["customerid"] == row["id"]

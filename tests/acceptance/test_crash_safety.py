@@ -33,29 +33,42 @@ PUSH_ARGS = ["--rate", "1000", "-o", "json"]
 
 
 def push_proc(outbox: Path, env: dict[str, str], *extra: str, workers: int = 2) -> subprocess.Popen[str]:
-    return subprocess.Popen(acorders_cmd("push", str(outbox), *PUSH_ARGS, "--workers", str(workers), *extra), env=env,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        acorders_cmd("push", str(outbox), *PUSH_ARGS, "--workers", str(workers), *extra),
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def run_to_completion(outbox: Path, env: dict[str, str], attempts: int = 3, workers: int = 8) -> dict:
     """Rerun until exit 0 (a rerun is always safe); returns the last JSON report."""
     for _ in range(attempts):
-        proc = subprocess.run(acorders_cmd("push", str(outbox), *PUSH_ARGS, "--workers", str(workers)), env=env,
-                              text=True, capture_output=True, timeout=60)
+        proc = subprocess.run(
+            acorders_cmd("push", str(outbox), *PUSH_ARGS, "--workers", str(workers)),
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=60,
+        )
         if proc.returncode == 0:
             return json.loads(proc.stdout)
         assert proc.returncode == 4, (proc.returncode, proc.stderr)
     raise AssertionError(f"no clean run after {attempts} attempts: {proc.stderr}")
 
 
-def wait_for_first_request(sb: Sandbox, before: int, proc: subprocess.Popen[str], timeout: float = 15) -> None:
+def wait_for_first_request(
+    sb: Sandbox, before: int, proc: subprocess.Popen[str], timeout: float = 15
+) -> None:
     deadline = time.monotonic() + timeout
     while sb.count() <= before and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
 
 
-def kill_at_random(sb: Sandbox, outbox: Path, env: dict[str, str], rng: random.Random, from_launch: bool,
-                   workers: int) -> bool:
+def kill_at_random(
+    sb: Sandbox, outbox: Path, env: dict[str, str], rng: random.Random, from_launch: bool, workers: int
+) -> bool:
     """Start a push and SIGKILL it; True if it died while sending."""
     before = sb.count()
     proc = push_proc(outbox, env, workers=workers)
@@ -75,21 +88,28 @@ def ids(start: int, n: int = N) -> set[str]:
     return {f"cart-{i:05d}" for i in range(start, start + n)}
 
 
-@pytest.mark.parametrize("duplicates, drop", [("reject", 0.0), ("accept", 0.0), ("reject", 0.3)],
-                         ids=["duplicates-rejected", "duplicates-accepted", "drop-after-commit"])
+@pytest.mark.parametrize(
+    "duplicates, drop",
+    [("reject", 0.0), ("accept", 0.0), ("reject", 0.3)],
+    ids=["duplicates-rejected", "duplicates-accepted", "drop-after-commit"],
+)
 def test_kill_9_at_random_points_then_rerun(tmp_path: Path, duplicates: str, drop: float) -> None:
     rng = random.Random(f"crash-{duplicates}-{drop}")
     state = tmp_path / "state"  # one ledger for the whole test, as on a cron host
     mid_push = 0
     workers = 8 if drop else 2  # few workers stretch the push over the kill window; drops stretch it anyway
-    with sandbox(duplicates=duplicates, latency=0.05, drop_after_commit=drop, seed=rng.randrange(2**32)) as sb:
+    with sandbox(
+        duplicates=duplicates, latency=0.05, drop_after_commit=drop, seed=rng.randrange(2**32)
+    ) as sb:
         env = subprocess_env(sb, state, tmp_path)
         for it in range(ITERATIONS):
             start = 1000 * (it + 1)
             outbox = tmp_path / f"outbox-{it}"
             write_carts(outbox, N, start=start)
             for kill in range(2 if it == 1 else 1):  # one iteration kills the rerun too
-                mid_push += kill_at_random(sb, outbox, env, rng, from_launch=(it + kill) % 2 == 0, workers=workers)
+                mid_push += kill_at_random(
+                    sb, outbox, env, rng, from_launch=(it + kill) % 2 == 0, workers=workers
+                )
                 counts = records_per_checkout(sb)
                 assert all(n == 1 for n in counts.values()), f"a kill left a duplicate: {counts}"
             report = run_to_completion(outbox, env)
@@ -166,8 +186,13 @@ def test_second_run_with_wait_0_exits_4_and_sends_nothing(tmp_path: Path) -> Non
         holder = Ledger.open(state)
         try:
             holder.lock(0)
-            proc = subprocess.run(acorders_cmd("push", str(outbox), "--wait", "0", *PUSH_ARGS), env=env, text=True,
-                                  capture_output=True, timeout=60)
+            proc = subprocess.run(
+                acorders_cmd("push", str(outbox), "--wait", "0", *PUSH_ARGS),
+                env=env,
+                text=True,
+                capture_output=True,
+                timeout=60,
+            )
         finally:
             holder.close()
         assert proc.returncode == 4

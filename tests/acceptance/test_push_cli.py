@@ -35,7 +35,17 @@ from tests.helpers import (
 )
 
 RESULT_KEYS = {"source", "line", "externalcheckoutid", "externalid", "action", "id", "status", "errors"}
-ACTIONS = {"created", "updated", "unchanged", "recovered", "invalid", "rejected", "failed", "planned", "skipped"}
+ACTIONS = {
+    "created",
+    "updated",
+    "unchanged",
+    "recovered",
+    "invalid",
+    "rejected",
+    "failed",
+    "planned",
+    "skipped",
+}
 REQUEST_LINE = re.compile(r"^(GET|POST|PUT|DELETE) (/\S+) (\d{3}) \d+ ms")
 
 
@@ -59,10 +69,17 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def push(run_cli, sb: Sandbox, state: Path):
-    """push(*args, env=..., state_dir=...) -> (code, stdout, stderr) against ``sb``; --rate 1000 unless given."""
+    """push(*args, env=..., state_dir=...) -> (code, stdout, stderr) against ``sb``; --rate 1000 unless
+    given."""
 
-    def run(*args: str, key: str = KEY, state_dir: Path | None = None, env: dict[str, Any] | None = None,
-            target: Sandbox | None = None, rate: bool = True) -> tuple[int, str, str]:
+    def run(
+        *args: str,
+        key: str = KEY,
+        state_dir: Path | None = None,
+        env: dict[str, Any] | None = None,
+        target: Sandbox | None = None,
+        rate: bool = True,
+    ) -> tuple[int, str, str]:
         full_env = account_env(target or sb, state_dir or state, key)
         full_env.update(env or {})
         extra = ["--rate", "1000"] if rate and "--rate" not in args else []
@@ -80,6 +97,7 @@ def by_checkout(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # --- the main command ---------------------------------------------------------------------------------
+
 
 def sample_documents() -> int:
     return sum(1 for _ in documents(load.collect_sources([str(SAMPLES)])))
@@ -149,9 +167,9 @@ def test_updated_is_a_put_with_source_0(push, sb: Sandbox, tmp_path: Path) -> No
     before = len(sb.requests)
     code, out, err = push(str(path), "-o", "json")
     assert code == 0, err
-    result, = pushed(out)["results"]
+    (result,) = pushed(out)["results"]
     assert (result["action"], result["id"], result["status"]) == ("updated", ac_id, 200)
-    put, = sb.requests[before:]
+    (put,) = sb.requests[before:]
     assert (put.method, put.path) == ("PUT", f"/api/3/ecomOrders/{ac_id}")
     assert str(put.body["ecomOrder"]["source"]) == "0"
     assert put.body["ecomOrder"]["totalPrice"] == "12345"
@@ -167,7 +185,7 @@ def test_recovered(push, sb: Sandbox, tmp_path: Path) -> None:
     before = len(sb.requests)
     code, out, err = push(str(tmp_path / "orders"), "-o", "json")
     assert code == 0, err
-    result, = pushed(out)["results"]
+    (result,) = pushed(out)["results"]
     assert (result["action"], result["id"], result["externalid"]) == ("recovered", ac_id, "order-7")
     assert [(r.method, r.path) for r in sb.requests[before:]] == [("PUT", f"/api/3/ecomOrders/{ac_id}")]
     records = sb.store.orders()
@@ -192,19 +210,28 @@ def test_invalid_is_never_sent(push, sb: Sandbox, tmp_path: Path) -> None:
     assert bad["id"] is None and bad["status"] is None
     assert {e["path"] for e in bad["errors"]} >= {"ecomOrder.totalPrice", "ecomOrder.email"}
     assert "bad-1" not in records_per_checkout(sb)
-    assert not any((r.body or {}).get("ecomOrder", {}).get("externalcheckoutid") == "bad-1" for r in sb.requests)
+    assert not any(
+        (r.body or {}).get("ecomOrder", {}).get("externalcheckoutid") == "bad-1" for r in sb.requests
+    )
 
 
 def test_rejected_errors_mapped_others_created(run_cli, tmp_path: Path) -> None:
     with sandbox(strict=True) as sb:
-        conn = sb.store.insert("connection", {"service": "shop", "externalid": "shop.example", "name": "Shop"})
-        cust = sb.store.insert("customer", {"connectionid": conn["id"], "externalid": "alice",
-                                            "email": "alice@example.com"})
+        conn = sb.store.insert(
+            "connection", {"service": "shop", "externalid": "shop.example", "name": "Shop"}
+        )
+        cust = sb.store.insert(
+            "customer", {"connectionid": conn["id"], "externalid": "alice", "email": "alice@example.com"}
+        )
         write_carts(tmp_path / "outbox", 3, connectionid=conn["id"], customerid=cust["id"])
-        write_json(tmp_path / "outbox" / "zz-unknown.json", cart("unknown-conn", connectionid="999",
-                                                                 customerid=cust["id"]))
-        code, out, err = run_cli(["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000"],
-                                 env=account_env(sb, tmp_path / "state"))
+        write_json(
+            tmp_path / "outbox" / "zz-unknown.json",
+            cart("unknown-conn", connectionid="999", customerid=cust["id"]),
+        )
+        code, out, err = run_cli(
+            ["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000"],
+            env=account_env(sb, tmp_path / "state"),
+        )
         assert code == 1, err
         data = pushed(out)
         assert actions(data) == {"created": 3, "rejected": 1}
@@ -225,7 +252,7 @@ def test_failed_exit_4_then_rerun_creates_once(push, sb: Sandbox, tmp_path: Path
     code, out, err = push(str(path), "-o", "json")
     sb._faults.clear()  # the API is back
     assert code == 4, err
-    result, = pushed(out)["results"]
+    (result,) = pushed(out)["results"]
     assert result["action"] == "failed" and "503" in result["errors"][0]["message"]
     assert sb.store.orders() == []
     code, out, err = push(str(path), "-o", "json")
@@ -251,15 +278,20 @@ def test_not_in_the_ledger_no_duplicates(run_cli, tmp_path: Path, duplicates: st
         write_json(tmp_path / "single" / "one.json", cart(100))
         for state in ("A", "B"):
             for folder in ("outbox", "single"):
-                code, out, err = run_cli(["push", str(tmp_path / folder), "-o", "json", "--rate", "1000"],
-                                         env=account_env(sb, tmp_path / state))
+                code, out, err = run_cli(
+                    ["push", str(tmp_path / folder), "-o", "json", "--rate", "1000"],
+                    env=account_env(sb, tmp_path / state),
+                )
                 assert code == 0, err
-                assert actions(pushed(out)) == {"created" if state == "A" else "updated": 6 if folder == "outbox" else 1}
+                assert actions(pushed(out)) == {
+                    "created" if state == "A" else "updated": 6 if folder == "outbox" else 1
+                }
         expected = {f"cart-{i:05d}": 1 for i in [*range(6), 100]}
         assert records_per_checkout(sb) == expected
 
 
 # --- output formats -----------------------------------------------------------------------------------
+
 
 def test_json_shape(push, tmp_path: Path) -> None:
     write_carts(tmp_path / "outbox", 2)
@@ -282,8 +314,10 @@ def test_json_shape(push, tmp_path: Path) -> None:
     lines = sorted((r["source"].rsplit("/", 1)[-1], r["line"]) for r in data["results"])
     assert lines == [("cart-00000.json", 1), ("cart-00001.json", 1), ("more.ndjson", 1), ("more.ndjson", 2)]
     created = [r for r in data["results"] if r["action"] == "created"]
-    assert all(r["externalcheckoutid"] and r["externalid"] is None and r["id"] and r["status"] == 201
-               for r in created)
+    assert all(
+        r["externalcheckoutid"] and r["externalid"] is None and r["id"] and r["status"] == 201
+        for r in created
+    )
 
 
 def test_ndjson_one_result_per_line(push, tmp_path: Path) -> None:
@@ -313,8 +347,9 @@ def test_verbose_logs_each_request(push, sb: Sandbox, tmp_path: Path) -> None:
 
 def test_dry_run_sends_nothing_without_an_account(run_cli, tmp_path: Path) -> None:
     write_carts(tmp_path / "outbox", 3)
-    code, out, err = run_cli(["push", "--dry-run", str(tmp_path / "outbox"), "-o", "json",
-                              "--state-dir", str(tmp_path / "state")])
+    code, out, err = run_cli(
+        ["push", "--dry-run", str(tmp_path / "outbox"), "-o", "json", "--state-dir", str(tmp_path / "state")]
+    )
     assert code == 0, err
     data = pushed(out)
     assert actions(data) == {"planned": 3}
@@ -333,12 +368,17 @@ def test_dry_run_with_an_account_plans_from_the_ledger(push, sb: Sandbox, tmp_pa
     data = pushed(out)
     assert actions(data) == {"planned": 4}
     plans = {r["externalcheckoutid"]: r.get("plan") for r in data["results"]}
-    assert plans == {"cart-00000": "unchanged", "cart-00001": "update", "cart-00002": "unchanged",
-                     "cart-00050": "create"}
+    assert plans == {
+        "cart-00000": "unchanged",
+        "cart-00001": "update",
+        "cart-00002": "unchanged",
+        "cart-00050": "create",
+    }
     assert sb.store.orders(externalcheckoutid="cart-00001")[0]["totalPrice"] == "9111"
 
 
 # --- account configuration and the key ----------------------------------------------------------------
+
 
 def test_403_stops_at_once_and_never_shows_the_key(push, sb: Sandbox, tmp_path: Path) -> None:
     write_carts(tmp_path / "outbox", 20)
@@ -358,8 +398,10 @@ def test_403_with_debug_never_shows_the_key(run_cli, sb: Sandbox, tmp_path: Path
     write_carts(tmp_path / "outbox", 3)
     write_json(tmp_path / "one" / "c.json", cart(1))
     for folder in ("outbox", "one"):
-        code, out, err = run_cli(["--debug", "push", str(tmp_path / folder), "-v", "--rate", "1000"],
-                                 env=account_env(sb, tmp_path / "state", SECRET_KEY))
+        code, out, err = run_cli(
+            ["--debug", "push", str(tmp_path / folder), "-v", "--rate", "1000"],
+            env=account_env(sb, tmp_path / "state", SECRET_KEY),
+        )
         assert code == 3, err
         assert SECRET_KEY[:-4] not in out + err
 
@@ -382,8 +424,9 @@ def test_403_json_output_is_still_valid_json(push, sb: Sandbox, tmp_path: Path) 
     assert {r["action"] for r in data["results"]} <= {"invalid", "failed", "skipped"}
 
 
-def test_plain_http_to_a_remote_host_is_refused_before_connecting(run_cli, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plain_http_to_a_remote_host_is_refused_before_connecting(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
 
     attempts: list[Any] = []
@@ -396,8 +439,18 @@ def test_plain_http_to_a_remote_host_is_refused_before_connecting(run_cli, tmp_p
     monkeypatch.setattr(socket.socket, "connect", spy)
     write_carts(tmp_path / "outbox", 2)
     started = time.monotonic()
-    code, out, err = run_cli(["push", str(tmp_path / "outbox"), "--url", "http://example.com", "--api-key", SECRET_KEY,
-                              "--state-dir", str(tmp_path / "state")])
+    code, out, err = run_cli(
+        [
+            "push",
+            str(tmp_path / "outbox"),
+            "--url",
+            "http://example.com",
+            "--api-key",
+            SECRET_KEY,
+            "--state-dir",
+            str(tmp_path / "state"),
+        ]
+    )
     assert code == 3
     assert time.monotonic() - started < 5
     assert "http" in err and "example.com" in err and "refus" in err
@@ -424,8 +477,9 @@ def test_url_with_or_without_api_3_is_one_account(push, sb: Sandbox, tmp_path: P
 
 def test_push_from_stdin(run_cli, sb: Sandbox, tmp_path: Path) -> None:
     lines = "".join(json.dumps(cart(i)) + "\n" for i in range(3))
-    code, out, err = run_cli(["push", "-", "-o", "json", "--rate", "1000"], input=lines,
-                             env=account_env(sb, tmp_path / "state"))
+    code, out, err = run_cli(
+        ["push", "-", "-o", "json", "--rate", "1000"], input=lines, env=account_env(sb, tmp_path / "state")
+    )
     assert code == 0, err
     data = pushed(out)
     assert actions(data) == {"created": 3}
@@ -433,17 +487,21 @@ def test_push_from_stdin(run_cli, sb: Sandbox, tmp_path: Path) -> None:
     assert sorted(r["line"] for r in data["results"]) == [1, 2, 3]
 
 
-@pytest.mark.parametrize("env", [{}, {"ACTIVECAMPAIGN_URL": "https://acct.api-us1.com"},
-                                 {"ACTIVECAMPAIGN_API_KEY": "k" * 40}])
+@pytest.mark.parametrize(
+    "env", [{}, {"ACTIVECAMPAIGN_URL": "https://acct.api-us1.com"}, {"ACTIVECAMPAIGN_API_KEY": "k" * 40}]
+)
 def test_missing_url_or_key_mentions_sandbox(run_cli, tmp_path: Path, env: dict[str, str]) -> None:
     write_carts(tmp_path / "outbox", 1)
-    code, out, err = run_cli(["push", str(tmp_path / "outbox"), "--state-dir", str(tmp_path / "state")], env=env)
+    code, out, err = run_cli(
+        ["push", str(tmp_path / "outbox"), "--state-dir", str(tmp_path / "state")], env=env
+    )
     assert code == 3
     assert "--sandbox" in err
     assert "ACTIVECAMPAIGN_URL" in err and "ACTIVECAMPAIGN_API_KEY" in err
 
 
 # --- overlapping runs (lock held in this process) -----------------------------------------------------
+
 
 def test_wait_0_while_another_run_holds_the_lock(push, sb: Sandbox, state: Path, tmp_path: Path) -> None:
     write_carts(tmp_path / "outbox", 3)
@@ -482,6 +540,7 @@ def test_wait_gets_the_lock_when_the_other_run_ends(push, sb: Sandbox, state: Pa
 
 # --- spool mode ---------------------------------------------------------------------------------------
 
+
 def test_spool_moves_settled_files(push, sb: Sandbox, tmp_path: Path, fast_retries: None) -> None:
     outbox, done, failed = tmp_path / "outbox", tmp_path / "pushed", tmp_path / "failed"
     good = write_json(outbox / "good.json", cart(1))
@@ -504,8 +563,9 @@ def test_spool_moves_settled_files(push, sb: Sandbox, tmp_path: Path, fast_retri
     assert sorted(p.name for p in outbox.iterdir()) == []
 
 
-def test_spool_file_with_a_failed_cart_never_goes_to_pushed(push, sb: Sandbox, tmp_path: Path,
-                                                              fast_retries: None) -> None:
+def test_spool_file_with_a_failed_cart_never_goes_to_pushed(
+    push, sb: Sandbox, tmp_path: Path, fast_retries: None
+) -> None:
     outbox, done, failed = tmp_path / "outbox", tmp_path / "pushed", tmp_path / "failed"
     mixed = write_ndjson(outbox / "mixed.ndjson", [cart(1), cart(2)])
     assert push(str(write_json(tmp_path / "first.json", cart(1))))[0] == 0
@@ -520,12 +580,25 @@ def test_spool_file_with_a_failed_cart_never_goes_to_pushed(push, sb: Sandbox, t
 def test_spool_rejected_goes_to_failed(run_cli, tmp_path: Path) -> None:
     with sandbox(strict=True) as sb:
         conn = sb.store.insert("connection", {"service": "s", "externalid": "e", "name": "n"})
-        cust = sb.store.insert("customer", {"connectionid": conn["id"], "externalid": "a", "email": "a@example.com"})
+        cust = sb.store.insert(
+            "customer", {"connectionid": conn["id"], "externalid": "a", "email": "a@example.com"}
+        )
         outbox = tmp_path / "outbox"
         write_json(outbox / "ok.json", cart(1, connectionid=conn["id"], customerid=cust["id"]))
         write_json(outbox / "rejected.json", cart(2, connectionid="777", customerid=cust["id"]))
-        code, _, err = run_cli(["push", str(outbox), "--move-pushed", str(tmp_path / "P"), "--move-failed",
-                                str(tmp_path / "F"), "--rate", "1000"], env=account_env(sb, tmp_path / "state"))
+        code, _, err = run_cli(
+            [
+                "push",
+                str(outbox),
+                "--move-pushed",
+                str(tmp_path / "P"),
+                "--move-failed",
+                str(tmp_path / "F"),
+                "--rate",
+                "1000",
+            ],
+            env=account_env(sb, tmp_path / "state"),
+        )
         assert code == 1, err
         assert (tmp_path / "P" / "ok.json").is_file()
         assert (tmp_path / "F" / "rejected.json").is_file()
@@ -560,19 +633,26 @@ def test_dry_run_moves_nothing(push, tmp_path: Path) -> None:
 
 # --- history and forget -------------------------------------------------------------------------------
 
+
 def test_history_lists_pushes_with_ids(push, run_cli, sb: Sandbox, state: Path, tmp_path: Path) -> None:
     write_carts(tmp_path / "outbox", 3)
     assert push(str(tmp_path / "outbox"))[0] == 0
     write_json(tmp_path / "outbox" / "cart-00000.json", cart(0, totalPrice="5"))
     assert push(str(tmp_path / "outbox"))[0] == 0
-    code, out, err = run_cli(["history", "-o", "json", "--since", "1h"], env={"ACORDERS_STATE_DIR": str(state)})
+    code, out, err = run_cli(
+        ["history", "-o", "json", "--since", "1h"], env={"ACORDERS_STATE_DIR": str(state)}
+    )
     assert code == 0, err
     rows = json.loads(out)
     ids = {r["ext"]: r["id"] for r in rows}
     stored = {o["externalcheckoutid"]: o["id"] for o in sb.store.orders()}
     assert ids == stored
     assert sorted((r["ext"], r["action"]) for r in rows) == [
-        ("cart-00000", "created"), ("cart-00000", "updated"), ("cart-00001", "created"), ("cart-00002", "created")]
+        ("cart-00000", "created"),
+        ("cart-00000", "updated"),
+        ("cart-00001", "created"),
+        ("cart-00002", "created"),
+    ]
     assert all(r["account"] == sb.url and r["kind"] == "cart" and r["at"] for r in rows)
 
     code, out, _ = run_cli(["history", "--state-dir", str(state)])
@@ -586,7 +666,9 @@ def test_history_lists_pushes_with_ids(push, run_cli, sb: Sandbox, state: Path, 
     assert code == 2 and "--since" in err
 
 
-def test_forget_makes_the_next_push_create_it_again(push, run_cli, sb: Sandbox, state: Path, tmp_path: Path) -> None:
+def test_forget_makes_the_next_push_create_it_again(
+    push, run_cli, sb: Sandbox, state: Path, tmp_path: Path
+) -> None:
     write_carts(tmp_path / "outbox", 2)
     assert push(str(tmp_path / "outbox"))[0] == 0
     old = sb.store.orders(externalcheckoutid="cart-00001")[0]["id"]
@@ -617,6 +699,7 @@ def test_forget_makes_the_next_push_create_it_again(push, run_cli, sb: Sandbox, 
 
 # --- customers and connections (issue 5) --------------------------------------------------------------
 
+
 def test_customers_resolved_once_per_email(run_cli, tmp_path: Path) -> None:
     with sandbox() as sb:
         emails = [f"shopper{n:03d}@example.com" for n in range(100)]
@@ -624,8 +707,9 @@ def test_customers_resolved_once_per_email(run_cli, tmp_path: Path) -> None:
         carts = [cart(i, customerid=None, email=emails[i % 100]) for i in range(1000)]
         write_ndjson(tmp_path / "outbox" / "carts.ndjson", carts)
         env = account_env(sb, tmp_path / "state")
-        code, out, err = run_cli(["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000", "--workers", "16"],
-                                 env=env)
+        code, out, err = run_cli(
+            ["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000", "--workers", "16"], env=env
+        )
         assert code == 0, err
         assert actions(pushed(out)) == {"created": 1000}
         assert sb.count("GET", "/api/3/ecomCustomers") <= 100
@@ -641,19 +725,24 @@ def test_customers_resolved_once_per_email(run_cli, tmp_path: Path) -> None:
 
         # the next run: carts changed, customers known from the ledger
         before = sb.count(path_prefix="/api/3/ecomCustomers")
-        changed = [cart(i, customerid=None, email=emails[i % 100], totalPrice="1" if i < 100 else "9111")
-                   for i in range(1000)]
+        changed = [
+            cart(i, customerid=None, email=emails[i % 100], totalPrice="1" if i < 100 else "9111")
+            for i in range(1000)
+        ]
         write_ndjson(tmp_path / "outbox" / "carts.ndjson", changed)
-        code, out, err = run_cli(["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000", "--workers", "16"],
-                                 env=env)
+        code, out, err = run_cli(
+            ["push", str(tmp_path / "outbox"), "-o", "json", "--rate", "1000", "--workers", "16"], env=env
+        )
         assert code == 0, err
         assert actions(pushed(out)) == {"updated": 100, "unchanged": 900}
         assert sb.count(path_prefix="/api/3/ecomCustomers") == before  # zero customer requests
 
 
 def test_existing_customer_is_found_not_created(push, sb: Sandbox, tmp_path: Path) -> None:
-    existing = sb.store.insert("customer", {"connectionid": "1", "externalid": "shop-77", "email": "known@example.com",
-                                            "acceptsMarketing": "1"})
+    existing = sb.store.insert(
+        "customer",
+        {"connectionid": "1", "externalid": "shop-77", "email": "known@example.com", "acceptsMarketing": "1"},
+    )
     sb.store.add_account_customer("known@example.com")
     path = write_json(tmp_path / "c.json", cart(1, customerid=None, email="known@example.com"))
     code, out, err = push(str(path), "-o", "json")
@@ -675,7 +764,7 @@ def test_default_connection_lets_files_omit_it(run_cli, sb: Sandbox, tmp_path: P
     code, out, err = run_cli(args, env=env)
     assert code == 0, err
     assert pushed(out)["results"][0]["action"] == "created"
-    order, = sb.store.orders()
+    (order,) = sb.store.orders()
     assert order["connectionid"] == "1"
     assert sb.store.customers(connectionid="1")[0]["id"] == order["customerid"]
     entry_keys = {(r["connection"], r["ext"]) for r in ledger_rows(tmp_path / "state")}
@@ -687,11 +776,17 @@ def test_validate_without_connection_says_how_to_configure_one(run_cli, tmp_path
     code, out, err = run_cli(["validate", str(path), "-o", "json"])
     assert code == 1
     data = json.loads(out)
-    messages = [e["message"] for d in data["documents"] for e in d["errors"] if e["path"] == "ecomOrder.connectionid"]
+    messages = [
+        e["message"] for d in data["documents"] for e in d["errors"] if e["path"] == "ecomOrder.connectionid"
+    ]
     assert messages and "--connection" in messages[0]
     # customerid is not an error: it is resolved at push time
-    assert not [e for d in data["documents"] for e in d["errors"]
-                if e["path"] == "ecomOrder.customerid" and e["severity"] == "error"]
+    assert not [
+        e
+        for d in data["documents"]
+        for e in d["errors"]
+        if e["path"] == "ecomOrder.customerid" and e["severity"] == "error"
+    ]
     code, out, _ = run_cli(["validate", str(path), "-o", "json", "--connection", "1"])
     assert code == 0
 
@@ -700,7 +795,7 @@ def test_push_without_connection_is_invalid_and_says_how(push, sb: Sandbox, tmp_
     path = write_json(tmp_path / "c.json", cart(1, connectionid=None))
     code, out, err = push(str(path), "-o", "json")
     assert code == 1
-    result, = pushed(out)["results"]
+    (result,) = pushed(out)["results"]
     assert result["action"] == "invalid"
     assert any("--connection" in e["message"] for e in result["errors"])
     assert sb.count() == 0
@@ -715,7 +810,9 @@ def test_ledger_entries_are_done_after_a_push(push, tmp_path: Path, state: Path,
             assert entry is not None and entry.state == DONE and entry.ac_id
 
 
-def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(push, sb: Sandbox, tmp_path: Path) -> None:
+def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(
+    push, sb: Sandbox, tmp_path: Path
+) -> None:
     """Enough files for worker processes: unchanged carts are settled from one ledger snapshot, and a cart
     that appears twice in the batch is still sent in order (the last content wins)."""
     from acorders.validate import parallel as workers
@@ -725,7 +822,8 @@ def test_many_files_take_the_parallel_path_and_keep_exactly_once_semantics(push,
     code, out, _ = push(str(outbox), "-o", "json", "--workers", "16")
     assert code == 0 and actions(pushed(out)) == {"created": workers.MIN_FILES + 10}
 
-    write_json(outbox / "zz-again.json", cart(3, totalPrice="1234", orderProducts=None))  # same cart, new content
+    # same cart, new content
+    write_json(outbox / "zz-again.json", cart(3, totalPrice="1234", orderProducts=None))
     before = sb.count()
     code, out, _ = push(str(outbox), "-o", "json", "--workers", "16")
     data = pushed(out)

@@ -54,7 +54,9 @@ def test_samples_are_valid(run_cli, samples_dir: Path) -> None:
     assert not ANSI.search(out)
 
 
-@pytest.mark.parametrize("name", ["batch.ndjson", "cart.yaml", "order-with-discounts.json", "reference-cart.json"])
+@pytest.mark.parametrize(
+    "name", ["batch.ndjson", "cart.yaml", "order-with-discounts.json", "reference-cart.json"]
+)
 def test_each_sample_is_valid(run_cli, samples_dir: Path, name: str) -> None:
     code, out, _ = run_cli(["validate", "-o", "json", str(samples_dir / name)])
     assert code == 0
@@ -102,8 +104,14 @@ def test_missing_path_exits_2_and_validates_nothing(run_cli, samples_dir: Path, 
 
 @pytest.mark.parametrize(
     "args",
-    [["validate", "--bogus", "x.json"], ["validate"], ["validate", "-o", "xml", "x.json"],
-     ["validate", "--format", "csv", "-"], ["--bogus"], ["no-such-command"]],
+    [
+        ["validate", "--bogus", "x.json"],
+        ["validate"],
+        ["validate", "-o", "xml", "x.json"],
+        ["validate", "--format", "csv", "-"],
+        ["--bogus"],
+        ["no-such-command"],
+    ],
 )
 def test_usage_errors_exit_2(run_cli, args: list[str]) -> None:
     code, out, err = run_cli(args)
@@ -117,7 +125,14 @@ def test_help_documents_the_exit_codes(run_cli) -> None:
     code, out, _ = run_cli(["--help"])
     assert code == 0
     text = " ".join(out.split())
-    for fragment in ("0 all valid", "1 some document invalid", "2 usage error", "3 configuration", "4 temporary", "130"):
+    for fragment in (
+        "0 all valid",
+        "1 some document invalid",
+        "2 usage error",
+        "3 configuration",
+        "4 temporary",
+        "130",
+    ):
         assert fragment in text
 
 
@@ -134,8 +149,10 @@ def test_version(run_cli) -> None:
 def test_json_output_is_one_document_with_the_documented_shape(run_cli, tmp_path: Path, cart_order) -> None:
     good = write(tmp_path / "a-good.json", json.dumps({"ecomOrder": cart_order}))
     bad_order = dict(cart_order, currency="usd", externalcheckoutid="2")
-    bad = write(tmp_path / "b-bad.ndjson", json.dumps(cart_order | {"externalcheckoutid": "3"}) + "\n\n"
-                + json.dumps(bad_order) + "\n")
+    bad = write(
+        tmp_path / "b-bad.ndjson",
+        json.dumps(cart_order | {"externalcheckoutid": "3"}) + "\n\n" + json.dumps(bad_order) + "\n",
+    )
     broken = write(tmp_path / "c-broken.json", "{")
     code, out, err = run_cli(["validate", "-o", "json", str(good), str(bad), str(broken)])
     assert code == 1
@@ -167,8 +184,12 @@ def test_json_output_when_all_valid(run_cli, samples_dir: Path) -> None:
     )
 
 
-def test_ndjson_output_one_object_per_line_summary_on_stderr(run_cli, samples_dir: Path, negative_dir: Path) -> None:
-    code, out, err = run_cli(["validate", "-o", "ndjson", str(samples_dir), str(negative_dir / "bad-date.json")])
+def test_ndjson_output_one_object_per_line_summary_on_stderr(
+    run_cli, samples_dir: Path, negative_dir: Path
+) -> None:
+    code, out, err = run_cli(
+        ["validate", "-o", "ndjson", str(samples_dir), str(negative_dir / "bad-date.json")]
+    )
     assert code == 1
     objects = [json.loads(line) for line in out.splitlines()]
     assert len(objects) == 9
@@ -256,8 +277,14 @@ def test_stdin_is_read_only_with_dash(run_cli, samples_dir: Path, monkeypatch: p
 
 @pytest.mark.parametrize(
     ("sample", "fmt", "count"),
-    [("reference-cart.json", None, 1), ("cart.yaml", None, 1), ("batch.ndjson", None, 5),
-     ("cart.yaml", "yaml", 1), ("batch.ndjson", "ndjson", 5), ("order-with-discounts.json", "json", 1)],
+    [
+        ("reference-cart.json", None, 1),
+        ("cart.yaml", None, 1),
+        ("batch.ndjson", None, 5),
+        ("cart.yaml", "yaml", 1),
+        ("batch.ndjson", "ndjson", 5),
+        ("order-with-discounts.json", "json", 1),
+    ],
 )
 def test_stdin_samples(run_cli, samples_dir: Path, sample: str, fmt: str | None, count: int) -> None:
     args = ["validate", "-o", "json", "-"] + (["--format", fmt] if fmt else [])
@@ -277,8 +304,9 @@ def test_stdin_json_array_lines(run_cli, cart_order) -> None:
 
 
 def test_stdin_format_overrides_sniffing(run_cli, samples_dir: Path) -> None:
-    code, out, _ = run_cli(["validate", "-o", "json", "-", "--format", "json"],
-                           input=(samples_dir / "batch.ndjson").read_bytes())
+    code, out, _ = run_cli(
+        ["validate", "-o", "json", "-", "--format", "json"], input=(samples_dir / "batch.ndjson").read_bytes()
+    )
     assert code == 1
     [doc] = json.loads(out)["documents"]
     assert "extra data" in doc["errors"][0]["message"]
@@ -301,7 +329,7 @@ BAD_FILES: dict[str, bytes] = {
         b'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
         + b"".join(
             f"{n}: &{n} [{','.join(['*' + p] * 10)}]\n".encode()
-            for p, n in zip("abcdefgh", "bcdefghi")
+            for p, n in zip("abcdefgh", "bcdefghi", strict=False)
         )
     ),
     "self.yaml": b"&a [*a]\n",
@@ -361,8 +389,16 @@ def test_yaml_outside_json_is_one_error_and_the_batch_goes_on(
     text = (samples_dir / "cart.yaml").read_text()
     assert old in text
     odd = write(tmp_path / "odd.yaml", text.replace(old, new))
-    code, out, err = run_cli(["validate", "-o", "json", str(samples_dir / "reference-cart.json"), str(odd),
-                              str(samples_dir / "order-with-discounts.json")])
+    code, out, err = run_cli(
+        [
+            "validate",
+            "-o",
+            "json",
+            str(samples_dir / "reference-cart.json"),
+            str(odd),
+            str(samples_dir / "order-with-discounts.json"),
+        ]
+    )
     assert "unexpected" not in err
     data = json.loads(out)
     if "timestamp" in new:  # an explicit !!timestamp is converted to the same RFC 3339 string, and valid
@@ -373,7 +409,9 @@ def test_yaml_outside_json_is_one_error_and_the_batch_goes_on(
     assert code == 1
 
 
-def test_closed_pipe_is_not_a_temporary_failure(run_cli, samples_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_closed_pipe_is_not_a_temporary_failure(
+    run_cli, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class ClosedPipe(io.StringIO):
         def write(self, s: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
@@ -419,15 +457,22 @@ def test_missing_connectionid_and_the_connection_option(run_cli, tmp_path: Path,
 def test_connection_from_the_profile(run_cli, tmp_path: Path, cart_order) -> None:
     del cart_order["connectionid"]
     path = write(tmp_path / "noconn.json", json.dumps({"ecomOrder": cart_order}))
-    cfg = write(tmp_path / "config.toml", '[default]\nconnection = "4"\n\n[other]\nurl = "https://x.api-us1.com"\n')
+    cfg = write(
+        tmp_path / "config.toml", '[default]\nconnection = "4"\n\n[other]\nurl = "https://x.api-us1.com"\n'
+    )
     assert run_cli(["validate", str(path)], env={"ACORDERS_CONFIG": str(cfg)})[0] == 0
     assert run_cli(["validate", "--profile", "other", str(path)], env={"ACORDERS_CONFIG": str(cfg)})[0] == 1
-    assert run_cli(["validate", str(path)], env={"ACORDERS_CONFIG": str(cfg), "ACORDERS_PROFILE": "other"})[0] == 1
+    assert (
+        run_cli(["validate", str(path)], env={"ACORDERS_CONFIG": str(cfg), "ACORDERS_PROFILE": "other"})[0]
+        == 1
+    )
 
 
 def test_unknown_profile_exits_3(run_cli, tmp_path: Path, samples_dir: Path) -> None:
     cfg = write(tmp_path / "config.toml", '[default]\nconnection = "4"\n')
-    code, out, err = run_cli(["validate", "--profile", "nope", str(samples_dir)], env={"ACORDERS_CONFIG": str(cfg)})
+    code, out, err = run_cli(
+        ["validate", "--profile", "nope", str(samples_dir)], env={"ACORDERS_CONFIG": str(cfg)}
+    )
     assert code == 3
     assert out == ""
     assert "error:" in err and "'nope'" in err
@@ -436,7 +481,9 @@ def test_unknown_profile_exits_3(run_cli, tmp_path: Path, samples_dir: Path) -> 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_world_readable_config_with_a_key_warns_on_stderr(run_cli, tmp_path: Path, samples_dir: Path) -> None:
-    cfg = write(tmp_path / "config.toml", '[default]\nurl = "https://x.api-us1.com"\napi_key = "k-0123456789abc"\n')
+    cfg = write(
+        tmp_path / "config.toml", '[default]\nurl = "https://x.api-us1.com"\napi_key = "k-0123456789abc"\n'
+    )
     cfg.chmod(0o644)
     code, out, err = run_cli(["validate", "-o", "json", str(samples_dir)], env={"ACORDERS_CONFIG": str(cfg)})
     assert code == 0
@@ -473,13 +520,19 @@ def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "acorders", "validate", str(samples_dir), "-o", "json"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "acorders", "validate", str(samples_dir), "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["documents"] == 8
 
 
-def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: Path, cart_order: dict[str, Any]) -> None:
+def test_the_console_entry_gives_a_big_batch_the_same_answer(
+    run_cli, tmp_path: Path, cart_order: dict[str, Any]
+) -> None:
     """`acorders validate DIR` as cron runs it: the workers start before the CLI is loaded, and the
     report is the one the CLI gives in-process, problems and order included."""
     import subprocess
@@ -494,8 +547,13 @@ def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: 
         (tmp_path / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": order}), encoding="utf-8")
     env = {**os.environ, "ACORDERS_CONFIG": str(tmp_path / "none.toml")}
     env.pop("ACTIVECAMPAIGN_CONNECTION_ID", None)
-    done = subprocess.run([sys.executable, "-m", "acorders", "validate", str(tmp_path), "-o", "json"],
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "acorders", "validate", str(tmp_path), "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     code, out, _ = run_cli(["validate", str(tmp_path), "-o", "json"])
     assert (done.returncode, code) == (1, 1), done.stderr
     assert json.loads(done.stdout) == json.loads(out)
@@ -503,7 +561,9 @@ def test_the_console_entry_gives_a_big_batch_the_same_answer(run_cli, tmp_path: 
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="process groups and fork")
-def test_ctrl_c_at_any_moment_of_a_big_batch_stops_it_without_a_traceback(tmp_path: Path, cart_order: dict[str, Any]) -> None:
+def test_ctrl_c_at_any_moment_of_a_big_batch_stops_it_without_a_traceback(
+    tmp_path: Path, cart_order: dict[str, Any]
+) -> None:
     """Ctrl-C reaches the whole process group, workers included: while loading, while workers start,
     while they check. No traceback, and no worker left."""
     import shutil
@@ -517,12 +577,19 @@ def test_ctrl_c_at_any_moment_of_a_big_batch_stops_it_without_a_traceback(tmp_pa
     outbox = tmp_path / "interrupted-outbox"
     outbox.mkdir()
     for i in range(MIN_FILES * 5):
-        (outbox / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": {**cart_order, "externalcheckoutid": f"c{i}"}}),
-                                                  encoding="utf-8")
+        (outbox / f"cart-{i:04}.json").write_text(
+            json.dumps({"ecomOrder": {**cart_order, "externalcheckoutid": f"c{i}"}}), encoding="utf-8"
+        )
     env = {**os.environ, "ACORDERS_CONFIG": str(tmp_path / "none.toml")}
     for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
-        proc = subprocess.Popen([sys.executable, "-m", "acorders", "validate", str(outbox), "-o", "json"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "acorders", "validate", str(outbox), "-o", "json"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)

@@ -209,7 +209,14 @@ def test_unknown_fields_of_products_and_discounts(
 def test_every_documented_field_is_known(cart_order: dict[str, Any]) -> None:
     kinds = schema.field_kinds()
     assert "sku" in kinds["orderProduct"]
-    for name in ("orderDiscounts", "shippingAmount", "taxAmount", "discountAmount", "orderNumber", "shippingMethod"):
+    for name in (
+        "orderDiscounts",
+        "shippingAmount",
+        "taxAmount",
+        "discountAmount",
+        "orderNumber",
+        "shippingMethod",
+    ):
         assert name in kinds["order"]
     assert checks._field_pass({k: 1 for k in kinds["order"]}, "", kinds) == []
 
@@ -290,12 +297,20 @@ def test_batch_ids_directly() -> None:
     assert finding.path == "ecomOrder.externalcheckoutid" and "x:1" in finding.message
     assert fp({"email": "no ids"}, "") is None
     assert batch_ids.batch_key({"externalid": "o", "externalcheckoutid": "c", "connectionid": 3}) == (
-        "3", "externalid", "o")
-    assert batch_ids.batch_key({"externalid": "", "externalcheckoutid": "c"}) == ("", "externalcheckoutid", "c")
+        "3",
+        "externalid",
+        "o",
+    )
+    assert batch_ids.batch_key({"externalid": "", "externalcheckoutid": "c"}) == (
+        "",
+        "externalcheckoutid",
+        "c",
+    )
 
 
 def test_batch_ids_past_the_dict_the_arrays_remember_every_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ids move from the dict to the arrays at SMALL: ids from either side are still found, with their origin."""
+    """Ids move from the dict to the arrays at SMALL: ids from either side are still found, with their
+    origin."""
     monkeypatch.setattr(batch_ids.BatchIds, "SMALL", 8)
     ids = batch_ids.BatchIds()
     fp = batch_ids.fingerprint
@@ -328,7 +343,19 @@ def test_parse_datetime(value: Any, parsed: datetime | None) -> None:
     assert checks.parse_datetime(value) == parsed
 
 
-@pytest.mark.parametrize(("value", "result"), [(5, 5), ("5", 5), ("05", 5), (True, None), ("-5", None),
-                                               ("4.9", None), (4.0, None), ("\u0665", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [
+        (5, 5),
+        ("5", 5),
+        ("05", 5),
+        (True, None),
+        ("-5", None),
+        ("4.9", None),
+        (4.0, None),
+        ("\u0665", None),
+        (None, None),
+    ],
+)
 def test_as_int(value: Any, result: int | None) -> None:
     assert checks.as_int(value) == result

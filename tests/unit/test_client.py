@@ -16,10 +16,11 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-import acorders.api.retry as client_mod
+import acorders.api.retry as retry
 from acorders import __version__
-from acorders.api.client import Client, RequestLog
+from acorders.api.client import Client
 from acorders.api.ratelimit import RateLimiter
+from acorders.api.stats import RequestLog
 from acorders.errors import (
     AuthError,
     ConfigError,
@@ -35,12 +36,21 @@ KEY = "KEY-SECRET-1234567890abcdef"
 BASE = "https://acct.api-us1.com"
 API = BASE + "/api/3"
 ORDERS = API + "/ecomOrders"
-ORDER = {"externalcheckoutid": "cart-1", "email": "a@example.com", "totalPrice": 9111, "currency": "USD",
-         "connectionid": "1", "customerid": "7", "source": 1}
-CREATED = {"connections": [], "ecomOrderProducts": [], "ecomOrderDiscounts": [],
-           "ecomOrder": {**ORDER, "id": "123", "totalPrice": "9111", "currency": "usd", "connectionid": "1"}}
-
-
+ORDER = {
+    "externalcheckoutid": "cart-1",
+    "email": "a@example.com",
+    "totalPrice": 9111,
+    "currency": "USD",
+    "connectionid": "1",
+    "customerid": "7",
+    "source": 1,
+}
+CREATED = {
+    "connections": [],
+    "ecomOrderProducts": [],
+    "ecomOrderDiscounts": [],
+    "ecomOrder": {**ORDER, "id": "123", "totalPrice": "9111", "currency": "usd", "connectionid": "1"},
+}
 
 
 class Harness:
@@ -105,7 +115,8 @@ def refused() -> requests.ConnectionError:
 def dropped() -> requests.ConnectionError:
     """What requests raises when the server closes the connection after getting the request."""
     return requests.ConnectionError(
-        ProtocolError("Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection")))
+        ProtocolError("Connection aborted.", http.client.RemoteDisconnected("Remote end closed connection"))
+    )
 
 
 def sent_bodies(mock: responses.RequestsMock, method: str = "POST") -> list[Any]:
@@ -165,7 +176,11 @@ def test_403_is_an_auth_error_without_retry(mock: responses.RequestsMock, h: Har
     exc = h.raises(AuthError, lambda: h.client().create_order(ORDER, lookup=lambda: None))
     assert len(mock.calls) == 1
     assert exc.message == "ActiveCampaign refused the API key (HTTP 403)"
-    assert "ACTIVECAMPAIGN_API_KEY" in exc.hint and "--api-key" in exc.hint and "Settings > Developer" in exc.hint
+    assert (
+        "ACTIVECAMPAIGN_API_KEY" in exc.hint
+        and "--api-key" in exc.hint
+        and "Settings > Developer" in exc.hint
+    )
 
 
 def test_404_json_is_not_found(mock: responses.RequestsMock, h: Harness) -> None:
@@ -178,25 +193,45 @@ def test_404_json_is_not_found(mock: responses.RequestsMock, h: Harness) -> None
 
 
 @pytest.mark.parametrize("body", ["<html><body><h1>Not Found</h1></body></html>", "", "not json"])
-def test_404_without_the_api_message_means_a_wrong_url(mock: responses.RequestsMock, h: Harness, body: str) -> None:
+def test_404_without_the_api_message_means_a_wrong_url(
+    mock: responses.RequestsMock, h: Harness, body: str
+) -> None:
     mock.get(ORDERS + "/5", body=body, status=404, content_type="text/html")
     exc = h.raises(WrongURLError, lambda: h.client().get_order("5"))
-    assert exc.message == f"{BASE} does not answer like an ActiveCampaign API (HTTP 404 on /api/3/ecomOrders/5)"
+    assert (
+        exc.message == f"{BASE} does not answer like an ActiveCampaign API (HTTP 404 on /api/3/ecomOrders/5)"
+    )
     assert "Settings > Developer" in exc.hint and "api-us1.com" in exc.hint
     assert len(mock.calls) == 1
 
 
 def test_422_pointers_become_our_paths(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.post(ORDERS, status=422, json={"errors": [
-        {"title": "The price is invalid", "detail": "must be >= 0", "code": "field_invalid",
-         "source": {"pointer": "/data/attributes/orderProducts/0/price"}},
-        {"title": "Email is missing", "detail": "", "code": "field_missing",
-         "source": {"pointer": "/data/attributes/email"}},
-    ]})
+    mock.post(
+        ORDERS,
+        status=422,
+        json={
+            "errors": [
+                {
+                    "title": "The price is invalid",
+                    "detail": "must be >= 0",
+                    "code": "field_invalid",
+                    "source": {"pointer": "/data/attributes/orderProducts/0/price"},
+                },
+                {
+                    "title": "Email is missing",
+                    "detail": "",
+                    "code": "field_missing",
+                    "source": {"pointer": "/data/attributes/email"},
+                },
+            ]
+        },
+    )
     exc = h.raises(Rejected, lambda: h.client().create_order(ORDER, lookup=lambda: None))
     assert exc.status == 422
-    assert exc.errors == [("ecomOrder.orderProducts[0].price", "The price is invalid (must be >= 0)"),
-                          ("ecomOrder.email", "Email is missing")]
+    assert exc.errors == [
+        ("ecomOrder.orderProducts[0].price", "The price is invalid (must be >= 0)"),
+        ("ecomOrder.email", "Email is missing"),
+    ]
     assert exc.codes == ["field_invalid", "field_missing"]
     assert not exc.duplicate
     assert "ecomOrder.orderProducts[0].price" in exc.message and "1 more" in exc.message
@@ -204,19 +239,40 @@ def test_422_pointers_become_our_paths(mock: responses.RequestsMock, h: Harness)
 
 
 def test_422_string_errors_and_entries_without_source(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.post(ORDERS, status=422, json={"errors": ["Something is wrong", {"title": "No source here"},
-                                                   {"detail": "only a detail", "code": "x"}, 42]})
+    mock.post(
+        ORDERS,
+        status=422,
+        json={
+            "errors": [
+                "Something is wrong",
+                {"title": "No source here"},
+                {"detail": "only a detail", "code": "x"},
+                42,
+            ]
+        },
+    )
     exc = h.raises(Rejected, lambda: h.client().create_order(ORDER, lookup=lambda: None))
-    assert exc.errors == [(None, "Something is wrong"), (None, "No source here"), (None, "only a detail"),
-                          (None, "42")]
+    assert exc.errors == [
+        (None, "Something is wrong"),
+        (None, "No source here"),
+        (None, "only a detail"),
+        (None, "42"),
+    ]
     assert exc.codes == [None, None, "x", None]
 
 
-@pytest.mark.parametrize("entry", [
-    {"title": "Already exists", "code": "duplicate", "source": {"pointer": "/data/attributes/externalcheckoutid"}},
-    {"title": "Duplicate externalcheckoutid"},
-    "duplicate entry",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {
+            "title": "Already exists",
+            "code": "duplicate",
+            "source": {"pointer": "/data/attributes/externalcheckoutid"},
+        },
+        {"title": "Duplicate externalcheckoutid"},
+        "duplicate entry",
+    ],
+)
 def test_422_duplicate_is_detectable(mock: responses.RequestsMock, h: Harness, entry: Any) -> None:
     mock.post(ORDERS, status=422, json={"errors": [entry]})
     exc = h.raises(Rejected, lambda: h.client().create_order(ORDER, lookup=lambda: None))
@@ -232,10 +288,16 @@ def test_400_with_empty_object(mock: responses.RequestsMock, h: Harness) -> None
 
 
 def test_other_4xx_with_html_is_rejected_readably(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.post(ORDERS, status=413, body="<html><head><title>413 Request Entity Too Large</title></head>"
-                                       "<body><h1>413</h1><hr>nginx</body></html>")
+    mock.post(
+        ORDERS,
+        status=413,
+        body="<html><head><title>413 Request Entity Too Large</title></head>"
+        "<body><h1>413</h1><hr>nginx</body></html>",
+    )
     exc = h.raises(Rejected, lambda: h.client().create_order(ORDER, lookup=lambda: None))
-    assert exc.message == "ActiveCampaign answered 413 Request Entity Too Large: '413 Request Entity Too Large'"
+    assert (
+        exc.message == "ActiveCampaign answered 413 Request Entity Too Large: '413 Request Entity Too Large'"
+    )
 
 
 def test_a_body_echoing_the_key_is_redacted(mock: responses.RequestsMock, h: Harness) -> None:
@@ -283,7 +345,8 @@ def test_html_502_on_create_is_looked_up_then_resent(mock: responses.RequestsMoc
     mock.post(ORDERS, json=CREATED, status=201)
     lookups: list[int] = []
     record, settled_by_lookup = h.client().create_order(
-        ORDER, lookup=lambda: lookups.append(count(mock, "POST")))  # type: ignore[func-returns-value]
+        ORDER, lookup=lambda: lookups.append(count(mock, "POST"))
+    )  # type: ignore[func-returns-value]
     assert (record["id"], settled_by_lookup) == ("123", False)
     assert lookups == [1]  # looked up after the first POST, before the second
     assert count(mock, "POST") == 2
@@ -291,8 +354,12 @@ def test_html_502_on_create_is_looked_up_then_resent(mock: responses.RequestsMoc
 
 def test_503_gives_up_after_exactly_max_attempts(mock: responses.RequestsMock, h: Harness) -> None:
     mock.post(ORDERS, status=503, body="<html>Service Unavailable</html>")
-    exc = h.raises(RequestFailed, lambda: h.client(max_attempts=6).create_order(
-        ORDER, lookup=lambda: pytest.fail("503 is not processed: no lookup needed")))
+    exc = h.raises(
+        RequestFailed,
+        lambda: h.client(max_attempts=6).create_order(
+            ORDER, lookup=lambda: pytest.fail("503 is not processed: no lookup needed")
+        ),
+    )
     assert not isinstance(exc, OutcomeUnknown)
     assert len(mock.calls) == 6
     assert exc.message == "ActiveCampaign answered 503 Service Unavailable 6 times"
@@ -336,9 +403,10 @@ def test_429_asking_longer_than_the_budget_gives_up_at_once(mock: responses.Requ
 
 
 @pytest.mark.parametrize("retry_after", [None, "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "-3"])
-def test_429_without_usable_retry_after_backs_off(mock: responses.RequestsMock, h: Harness,
-                                                  monkeypatch: pytest.MonkeyPatch, retry_after: str | None) -> None:
-    monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)
+def test_429_without_usable_retry_after_backs_off(
+    mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch, retry_after: str | None
+) -> None:
+    monkeypatch.setattr(retry._rng, "random", lambda: 1.0)
     mock.get(API + "/users/me", status=429, headers={"Retry-After": retry_after} if retry_after else {})
     mock.get(API + "/users/me", json={"user": {"id": "1"}})
     client = h.client()
@@ -347,23 +415,28 @@ def test_429_without_usable_retry_after_backs_off(mock: responses.RequestsMock, 
     assert client.limiter.paused_until() == 0.5
 
 
-def test_backoff_grows_to_the_cap(mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)  # the top of every jitter range
+def test_backoff_grows_to_the_cap(
+    mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retry._rng, "random", lambda: 1.0)  # the top of every jitter range
     mock.get(API + "/users/me", status=500)
     h.raises(RequestFailed, h.client(max_attempts=10, max_retry_seconds=1000).me)
     assert h.clock.sleeps == [0.5, 1, 2, 4, 8, 16, 30, 30, 30]
 
 
-def test_backoff_is_full_jitter(mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_mod._rng, "random", lambda: 0.25)
+def test_backoff_is_full_jitter(
+    mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retry._rng, "random", lambda: 0.25)
     mock.get(API + "/users/me", status=504)
     h.raises(RequestFailed, h.client(max_attempts=4).me)
     assert h.clock.sleeps == [0.125, 0.25, 0.5]
 
 
-def test_total_retry_sleep_is_bounded(mock: responses.RequestsMock, h: Harness,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_mod._rng, "random", lambda: 1.0)
+def test_total_retry_sleep_is_bounded(
+    mock: responses.RequestsMock, h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retry._rng, "random", lambda: 1.0)
     mock.get(API + "/users/me", status=503)
     exc = h.raises(RequestFailed, h.client(max_attempts=50, max_retry_seconds=10).me)
     assert sum(h.clock.sleeps) == pytest.approx(10)
@@ -385,7 +458,10 @@ def test_get_timeouts_are_retried_blindly(mock: responses.RequestsMock, h: Harne
     mock.get(ORDERS + "/5", json={"ecomOrder": {"id": "5"}})
     assert h.client().get_order("5") == {"id": "5"}
     assert [(e.status, e.error, e.attempt) for e in h.logs] == [
-        (None, "timeout", 1), (None, "connection dropped", 2), (200, None, 3)]
+        (None, "timeout", 1),
+        (None, "connection dropped", 2),
+        (200, None, 3),
+    ]
 
 
 def test_timeouts_exhausted(mock: responses.RequestsMock, h: Harness) -> None:
@@ -425,10 +501,12 @@ def test_connection_refused_exhausted(mock: responses.RequestsMock, h: Harness) 
 # -- creates whose outcome is unknown -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("failure", [dropped, lambda: requests.ReadTimeout("read timed out")],
-                         ids=["dropped", "read-timeout"])
-def test_unknown_create_found_by_lookup_is_not_resent(mock: responses.RequestsMock, h: Harness,
-                                                      failure: Callable[[], Exception]) -> None:
+@pytest.mark.parametrize(
+    "failure", [dropped, lambda: requests.ReadTimeout("read timed out")], ids=["dropped", "read-timeout"]
+)
+def test_unknown_create_found_by_lookup_is_not_resent(
+    mock: responses.RequestsMock, h: Harness, failure: Callable[[], Exception]
+) -> None:
     mock.post(ORDERS, body=failure())
     mock.post(ORDERS, json=CREATED, status=201)
     found = {"id": 77, "externalcheckoutid": "cart-1"}
@@ -438,10 +516,12 @@ def test_unknown_create_found_by_lookup_is_not_resent(mock: responses.RequestsMo
     assert h.clock.sleeps and h.clock.sleeps[0] > 0  # the lost request had time to finish before the lookup
 
 
-@pytest.mark.parametrize("failure", [dropped, lambda: requests.ReadTimeout("read timed out")],
-                         ids=["dropped", "read-timeout"])
-def test_unknown_create_not_found_is_resent_after_the_lookup(mock: responses.RequestsMock, h: Harness,
-                                                             failure: Callable[[], Exception]) -> None:
+@pytest.mark.parametrize(
+    "failure", [dropped, lambda: requests.ReadTimeout("read timed out")], ids=["dropped", "read-timeout"]
+)
+def test_unknown_create_not_found_is_resent_after_the_lookup(
+    mock: responses.RequestsMock, h: Harness, failure: Callable[[], Exception]
+) -> None:
     mock.post(ORDERS, body=failure())
     mock.post(ORDERS, json=CREATED, status=201)
     events: list[str] = []
@@ -455,8 +535,9 @@ def test_unknown_create_not_found_is_resent_after_the_lookup(mock: responses.Req
     assert count(mock, "POST") == 2
 
 
-def test_every_post_is_followed_by_a_lookup_and_the_total_is_bounded(mock: responses.RequestsMock,
-                                                                     h: Harness) -> None:
+def test_every_post_is_followed_by_a_lookup_and_the_total_is_bounded(
+    mock: responses.RequestsMock, h: Harness
+) -> None:
     mock.post(ORDERS, status=500, json={"message": "Internal error"})
     events: list[str] = []
 
@@ -490,8 +571,10 @@ def test_failed_lookup_leaves_the_outcome_unknown(mock: responses.RequestsMock, 
 
 def test_low_level_post_never_resends_an_unknown_outcome(mock: responses.RequestsMock, h: Harness) -> None:
     mock.post(API + "/ecomCustomers", body=requests.ReadTimeout("read timed out"))
-    exc = h.raises(OutcomeUnknown, lambda: h.client().create_customer(connectionid="1", externalid="c1",
-                                                                     email="a@example.com"))
+    exc = h.raises(
+        OutcomeUnknown,
+        lambda: h.client().create_customer(connectionid="1", externalid="c1", email="a@example.com"),
+    )
     assert len(mock.calls) == 1 and h.clock.sleeps == []
     assert "timed out after 30 s" in exc.message
     assert h.logs[0].error == "timeout"
@@ -501,12 +584,18 @@ def test_low_level_post_never_resends_an_unknown_outcome(mock: responses.Request
 
 
 def test_find_orders_keeps_only_exact_matches(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.get(ORDERS, json={"ecomOrders": [
-        {"id": "1", "connectionid": "1", "externalcheckoutid": "123"},
-        {"id": "2", "connectionid": "1", "externalcheckoutid": "1234"},  # a "contains" match
-        {"id": "3", "connectionid": "2", "externalcheckoutid": "123"},  # another connection
-        {"id": 4, "connectionid": 1, "externalcheckoutid": 123},  # numbers instead of strings
-    ], "meta": {"total": "4"}})
+    mock.get(
+        ORDERS,
+        json={
+            "ecomOrders": [
+                {"id": "1", "connectionid": "1", "externalcheckoutid": "123"},
+                {"id": "2", "connectionid": "1", "externalcheckoutid": "1234"},  # a "contains" match
+                {"id": "3", "connectionid": "2", "externalcheckoutid": "123"},  # another connection
+                {"id": 4, "connectionid": 1, "externalcheckoutid": 123},  # numbers instead of strings
+            ],
+            "meta": {"total": "4"},
+        },
+    )
     found = h.client().find_orders(connectionid="1", externalcheckoutid="123")
     assert [r["id"] for r in found] == ["1", "4"]
     query = mock.calls[0].request.params
@@ -540,16 +629,26 @@ def test_list_orders(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(ORDERS, json={"ecomOrders": [{"id": 1}], "meta": {"total": "250"}})
     records, total = h.client().list_orders(connectionid="3", limit=50, offset=200)
     assert records == [{"id": "1"}] and total == 250
-    assert mock.calls[0].request.params == {"filters[connectionid]": "3", "orders[id]": "ASC",
-                                            "limit": "50", "offset": "200"}
+    assert mock.calls[0].request.params == {
+        "filters[connectionid]": "3",
+        "orders[id]": "ASC",
+        "limit": "50",
+        "offset": "200",
+    }
 
 
 def test_find_customers_drops_other_connections(mock: responses.RequestsMock, h: Harness) -> None:
-    mock.get(API + "/ecomCustomers", json={"ecomCustomers": [
-        {"id": "1", "connectionid": "0", "email": "a@example.com"},  # the account-level row
-        {"id": "2", "connectionid": "4", "email": "A@Example.com"},
-        {"id": "3", "connectionid": "4", "email": "xa@example.com"},
-    ], "meta": {"total": "3"}})
+    mock.get(
+        API + "/ecomCustomers",
+        json={
+            "ecomCustomers": [
+                {"id": "1", "connectionid": "0", "email": "a@example.com"},  # the account-level row
+                {"id": "2", "connectionid": "4", "email": "A@Example.com"},
+                {"id": "3", "connectionid": "4", "email": "xa@example.com"},
+            ],
+            "meta": {"total": "3"},
+        },
+    )
     assert [r["id"] for r in h.client().find_customers(email="a@example.com", connectionid="4")] == ["2"]
     assert mock.calls[0].request.params["filters[email]"] == "a@example.com"
 
@@ -565,13 +664,31 @@ def test_create_customer_and_connection(mock: responses.RequestsMock, h: Harness
     mock.post(API + "/connections", json={"connection": {"id": "3", "service": "shop"}}, status=200)
     mock.get(API + "/connections", json={"connections": [{"id": "3"}], "meta": {"total": "1"}})
     client = h.client()
-    assert client.create_customer(connectionid="1", externalid="c1", email="a@example.com",
-                                  accepts_marketing=True)["id"] == "7"
+    assert (
+        client.create_customer(
+            connectionid="1", externalid="c1", email="a@example.com", accepts_marketing=True
+        )["id"]
+        == "7"
+    )
     assert client.create_connection("shop", "shop-1", "My Shop", link_url="https://shop")["id"] == "3"
     assert client.list_connections(service="shop") == ([{"id": "3"}], 1)
     assert sent_bodies(mock) == [
-        {"ecomCustomer": {"connectionid": "1", "externalid": "c1", "email": "a@example.com", "acceptsMarketing": "1"}},
-        {"connection": {"service": "shop", "externalid": "shop-1", "name": "My Shop", "linkUrl": "https://shop"}},
+        {
+            "ecomCustomer": {
+                "connectionid": "1",
+                "externalid": "c1",
+                "email": "a@example.com",
+                "acceptsMarketing": "1",
+            }
+        },
+        {
+            "connection": {
+                "service": "shop",
+                "externalid": "shop-1",
+                "name": "My Shop",
+                "linkUrl": "https://shop",
+            }
+        },
     ]
 
 
@@ -617,7 +734,9 @@ def test_context_manager_closes_its_own_session(monkeypatch: pytest.MonkeyPatch)
     assert closed == [True]  # a session passed in belongs to the caller
 
 
-@pytest.mark.parametrize("key", ["", KEY + "\n", " " + KEY, KEY[:5] + "\u2019" + KEY[5:], KEY[:5] + "\x00" + KEY[5:]])
+@pytest.mark.parametrize(
+    "key", ["", KEY + "\n", " " + KEY, KEY[:5] + "\u2019" + KEY[5:], KEY[:5] + "\x00" + KEY[5:]]
+)
 def test_unsendable_key_is_a_config_error_that_does_not_quote_it(key: str) -> None:
     """Left to requests/http.client, these fail with errors whose repr contains the key."""
     with pytest.raises(ConfigError) as info:

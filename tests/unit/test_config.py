@@ -63,7 +63,11 @@ def test_environment_beats_profile(config_file: Path) -> None:
         ACTIVECAMPAIGN_CONNECTION_ID="5",
     )
     settings = load_settings(environ)
-    assert (settings.url, settings.api_key, settings.connection) == ("https://env.api-us1.com", "env-key", "5")
+    assert (settings.url, settings.api_key, settings.connection) == (
+        "https://env.api-us1.com",
+        "env-key",
+        "5",
+    )
 
 
 def test_option_beats_environment(config_file: Path) -> None:
@@ -74,7 +78,11 @@ def test_option_beats_environment(config_file: Path) -> None:
         ACTIVECAMPAIGN_CONNECTION_ID="5",
     )
     settings = load_settings(environ, url="https://opt.api-us1.com", api_key="opt-key", connection="8")
-    assert (settings.url, settings.api_key, settings.connection) == ("https://opt.api-us1.com", "opt-key", "8")
+    assert (settings.url, settings.api_key, settings.connection) == (
+        "https://opt.api-us1.com",
+        "opt-key",
+        "8",
+    )
 
 
 def test_each_setting_falls_back_on_its_own(config_file: Path) -> None:
@@ -175,7 +183,9 @@ def test_missing_url_and_key_is_a_config_error_with_a_hint(tmp_path: Path) -> No
         assert needle in exc.hint
 
 
-@pytest.mark.parametrize(("url", "key", "missing"), [("https://x.api-us1.com", None, "API key"), (None, "k", "URL")])
+@pytest.mark.parametrize(
+    ("url", "key", "missing"), [("https://x.api-us1.com", None, "API key"), (None, "k", "URL")]
+)
 def test_missing_one_of_them(url: str | None, key: str | None, missing: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings(url=url, api_key=key).account()
@@ -234,8 +244,14 @@ def test_normalize_url(raw: str, normalized: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["http://acct.api-us1.com", "http://acct.api-us1.com/api/3", "HTTP://acct.api-us1.com",
-     "http://10.0.0.1:8080", "http://127.0.0.1.evil.example.com", "http://localhost@evil.example.com"],
+    [
+        "http://acct.api-us1.com",
+        "http://acct.api-us1.com/api/3",
+        "HTTP://acct.api-us1.com",
+        "http://10.0.0.1:8080",
+        "http://127.0.0.1.evil.example.com",
+        "http://localhost@evil.example.com",
+    ],
 )
 def test_plain_http_is_refused_for_non_loopback(raw: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -1,4 +1,5 @@
-"""The ledger: real SQLite files in tmp_path, the intent/settle protocol, history, forget, customers, the lock."""
+"""The ledger: real SQLite files in tmp_path, the intent/settle protocol, history, forget, customers, the
+lock."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def ledger(tmp_path: Path):
 
 # --- content hash -------------------------------------------------------------------------------------
 
+
 def test_content_hash_ignores_key_order() -> None:
     a = {"externalcheckoutid": "1", "totalPrice": 100, "orderProducts": [{"name": "x", "price": 1}]}
     b = {"orderProducts": [{"price": 1, "name": "x"}], "totalPrice": 100, "externalcheckoutid": "1"}
@@ -51,7 +53,9 @@ def test_content_hash_changes_with_content() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=10,
 )
 
@@ -65,6 +69,7 @@ def test_content_hash_is_stable_under_reordering(order: dict) -> None:
 
 
 # --- entries: intend, settle, get ---------------------------------------------------------------------
+
 
 def test_open_creates_the_state_dir_and_file(tmp_path: Path) -> None:
     state = tmp_path / "a" / "b"
@@ -132,7 +137,8 @@ def test_entries_survive_reopening(tmp_path: Path) -> None:
 
 
 def test_an_intent_is_committed_before_the_request(tmp_path: Path) -> None:
-    """Another connection (a later run after kill -9) sees the intent at once: no open transaction holds it."""
+    """Another connection (a later run after kill -9) sees the intent at once: no open transaction holds
+    it."""
     with Ledger.open(tmp_path) as led:
         led.intend(CART, None, "h1", "a.json:1")
         other = sqlite3.connect(str(tmp_path / LEDGER_NAME))
@@ -156,7 +162,9 @@ def test_concurrent_writers_from_threads(ledger: Ledger) -> None:
     for t in threads:
         t.join()
     assert len(list(ledger.history())) == 200
-    assert all(ledger.get(Key(ACCOUNT, "1", "cart", f"t{n}-{i}")).state == DONE for n in range(8) for i in range(25))
+    assert all(
+        ledger.get(Key(ACCOUNT, "1", "cart", f"t{n}-{i}")).state == DONE for n in range(8) for i in range(25)
+    )
 
 
 def test_unusable_state_dir_is_a_config_error(tmp_path: Path) -> None:
@@ -170,13 +178,16 @@ def test_unusable_state_dir_is_a_config_error(tmp_path: Path) -> None:
 
 # --- history and forget -------------------------------------------------------------------------------
 
+
 def test_history_lists_every_settle_in_order(ledger: Ledger) -> None:
     ledger.settle(CART, state=DONE, action="created", ac_id="42", digest="h1", status=201, source="a.json:1")
     ledger.settle(CART, state=DONE, action="updated", ac_id="42", digest="h2", status=200, source="a.json:1")
     ledger.settle(ORDER, state=DONE, action="recovered", ac_id="42", status=200, source="b.json:1")
     rows = list(ledger.history())
     assert [(r["kind"], r["ext"], r["action"], r["id"]) for r in rows] == [
-        ("cart", "c-1", "created", "42"), ("cart", "c-1", "updated", "42"), ("order", "o-1", "recovered", "42"),
+        ("cart", "c-1", "created", "42"),
+        ("cart", "c-1", "updated", "42"),
+        ("order", "o-1", "recovered", "42"),
     ]
     assert rows[0]["status"] == 201 and rows[0]["source"] == "a.json:1" and rows[0]["account"] == ACCOUNT
     assert rows[0]["at"] <= rows[1]["at"] <= rows[2]["at"]
@@ -194,8 +205,13 @@ def test_history_since_and_account(ledger: Ledger) -> None:
 
 
 def test_forget_filters(ledger: Ledger) -> None:
-    keys = [Key(ACCOUNT, "1", "cart", "a"), Key(ACCOUNT, "1", "cart", "b"), Key(ACCOUNT, "2", "cart", "a"),
-            Key(ACCOUNT, "1", "order", "a"), Key("http://127.0.0.1:10", "1", "cart", "a")]
+    keys = [
+        Key(ACCOUNT, "1", "cart", "a"),
+        Key(ACCOUNT, "1", "cart", "b"),
+        Key(ACCOUNT, "2", "cart", "a"),
+        Key(ACCOUNT, "1", "order", "a"),
+        Key("http://127.0.0.1:10", "1", "cart", "a"),
+    ]
     for k in keys:
         ledger.settle(k, state=DONE, action="created", ac_id="1")
     assert ledger.forget(kind="cart", ext="a", connection="1", account=ACCOUNT) == 1
@@ -209,6 +225,7 @@ def test_forget_filters(ledger: Ledger) -> None:
 
 # --- customers ----------------------------------------------------------------------------------------
 
+
 def test_customers_are_remembered_case_insensitively_per_connection(ledger: Ledger) -> None:
     assert ledger.customer(ACCOUNT, "1", "a@example.com") is None
     ledger.remember_customer(ACCOUNT, "1", "Alice@Example.com", "7")
@@ -221,6 +238,7 @@ def test_customers_are_remembered_case_insensitively_per_connection(ledger: Ledg
 
 
 # --- the lock (overlapping runs) ----------------------------------------------------------------------
+
 
 def test_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
     first = Ledger.open(tmp_path)
@@ -345,8 +363,12 @@ def test_runs_opening_a_fresh_ledger_at_the_same_instant_all_succeed(tmp_path: P
     for trial in range(8):
         path = tmp_path / f"state{trial}" / LEDGER_NAME
         go = time.time() + 0.5  # after both interpreters have started
-        procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(go)], stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(path), str(go)], stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
         for proc in procs:
             _, err = proc.communicate(timeout=60)
             assert proc.returncode == 0, err

@@ -111,17 +111,34 @@ def test_object_after_blank_lines_points_at_its_first_line(tmp_path: Path) -> No
 def test_directory_is_recursive_sorted_and_filtered_by_extension(tmp_path: Path) -> None:
     root = tmp_path / "carts"
     for name in [
-        "b.json", "a.yaml", "c.yml", "d.JSON", "e.ndjson", "f.jsonl",
-        "notes.txt", "README.md", "data.csv", "noext",
-        "sub/z.json", "sub/deeper/y.yaml", "sub/a.json", "other/x.json",
+        "b.json",
+        "a.yaml",
+        "c.yml",
+        "d.JSON",
+        "e.ndjson",
+        "f.jsonl",
+        "notes.txt",
+        "README.md",
+        "data.csv",
+        "noext",
+        "sub/z.json",
+        "sub/deeper/y.yaml",
+        "sub/a.json",
+        "other/x.json",
     ]:
         write(root / name, GOOD)
     sources = load.collect_sources([str(root)])
     rel = [os.path.relpath(s.name, root) for s in sources]
     assert rel == [
-        "a.yaml", "b.json", "c.yml", "d.JSON", "e.ndjson", "f.jsonl",
+        "a.yaml",
+        "b.json",
+        "c.yml",
+        "d.JSON",
+        "e.ndjson",
+        "f.jsonl",
         os.path.join("other", "x.json"),
-        os.path.join("sub", "a.json"), os.path.join("sub", "z.json"),
+        os.path.join("sub", "a.json"),
+        os.path.join("sub", "z.json"),
         os.path.join("sub", "deeper", "y.yaml"),
     ]
     formats = {os.path.relpath(s.name, root): s.format for s in sources}
@@ -343,7 +360,9 @@ def test_ndjson_invalid_utf8_line_is_an_error_for_that_line(tmp_path: Path) -> N
     assert docs[2].data == {"n": 3}
 
 
-def test_ndjson_overlong_line_is_an_error_for_that_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ndjson_overlong_line_is_an_error_for_that_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(load_base, "MAX_LINE_BYTES", 40)
     long = b'{"n": 2, "pad": "' + b"x" * 200 + b'"}\n'
     docs = load_paths(write(tmp_path / "batch.ndjson", b'{"n": 1}\n' + long + b'{"n": 3}\n'))
@@ -377,19 +396,22 @@ def test_sample_yaml_cart_dates_are_strings(samples_dir: Path) -> None:
 
 DEPTH = sys.getrecursionlimit() + 500
 
-ALIAS_BOMB = "\n".join(
-    [
-        'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
-        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]",
-        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]",
-        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]",
-        "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]",
-        "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]",
-        "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]",
-        "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]",
-        "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]",
-    ]
-) + "\n"
+ALIAS_BOMB = (
+    "\n".join(
+        [
+            'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+            "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]",
+            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+            "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]",
+            "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]",
+            "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]",
+            "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]",
+            "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]",
+        ]
+    )
+    + "\n"
+)
 
 BAD_INPUTS: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("invalid-utf8.json", b'{"ecomOrder": {\n"email": "\xc3\x28"}}', ("UTF-8", "line 2")),
@@ -400,15 +422,27 @@ BAD_INPUTS: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("whitespace.json", b"  \n\t\r\n  ", ("empty",)),
     ("blank-lines.ndjson", b"\n\n   \n", ("empty",)),
     ("comment-only.yaml", b"# nothing here\n", ("no documents",)),
-    ("truncated.json", b'{"ecomOrder": {"email": "a@example.com", "orderProducts": [{"name": "x"', ("not valid JSON",)),
+    (
+        "truncated.json",
+        b'{"ecomOrder": {"email": "a@example.com", "orderProducts": [{"name": "x"',
+        ("not valid JSON",),
+    ),
     ("truncated-array.json", b'[{"n": 1},\n {"n": 2},\n', ("not valid JSON",)),
     ("not-json.json", b"this is not json\n", ("not valid JSON",)),
     ("html.json", b"<html><body>404</body></html>", ("not valid JSON",)),
     ("nan.json", b'{"totalPrice": NaN}', ("NaN",)),
     ("infinity.json", b'{"totalPrice": Infinity}', ("Infinity",)),
     ("neg-infinity.json", b'[{"totalPrice": -Infinity}]', ("Infinity",)),
-    ("duplicate-keys.json", b'{"ecomOrder": {"email": "a@example.com", "email": "b@example.com"}}', ("duplicate", "email")),
-    ("duplicate-keys.yaml", b"email: a@example.com\ntotalPrice: 1\nemail: b@example.com\n", ("duplicate", "email")),
+    (
+        "duplicate-keys.json",
+        b'{"ecomOrder": {"email": "a@example.com", "email": "b@example.com"}}',
+        ("duplicate", "email"),
+    ),
+    (
+        "duplicate-keys.yaml",
+        b"email: a@example.com\ntotalPrice: 1\nemail: b@example.com\n",
+        ("duplicate", "email"),
+    ),
     ("deep.json", b"[" * DEPTH + b"]" * DEPTH, ("nested",)),
     ("deep-object.json", b'{"a": ' * DEPTH + b"1" + b"}" * DEPTH, ("nested",)),
     ("deep.yaml", b"a: " + b"[" * DEPTH + b"]" * DEPTH + b"\n", ("YAML",)),
@@ -542,7 +576,9 @@ NON_JSON_YAML = [
 
 
 @pytest.mark.parametrize(("name", "text"), NON_JSON_YAML, ids=[c[0] for c in NON_JSON_YAML])
-def test_yaml_outside_the_json_data_model_is_refused_or_converted(tmp_path: Path, name: str, text: str) -> None:
+def test_yaml_outside_the_json_data_model_is_refused_or_converted(
+    tmp_path: Path, name: str, text: str
+) -> None:
     docs = load_paths(write(tmp_path / f"{name}.yaml", text))
     assert len(docs) == 1
     doc = docs[0]
@@ -619,7 +655,12 @@ def typed(value: Any) -> Any:
     exponent=st.booleans(),
 )
 def test_fast_path_reads_what_the_careful_parser_reads(
-    obj: dict[str, Any], ensure_ascii: bool, indent: int | None, duplicate: bool, php_slashes: bool, exponent: bool
+    obj: dict[str, Any],
+    ensure_ascii: bool,
+    indent: int | None,
+    duplicate: bool,
+    php_slashes: bool,
+    exponent: bool,
 ) -> None:
     text = json.dumps(obj, ensure_ascii=ensure_ascii, indent=indent)
     if duplicate:  # the first key again, as the last one: json.dumps never writes that
@@ -633,7 +674,9 @@ def test_fast_path_reads_what_the_careful_parser_reads(
     expected = careful(data)
     fast = json_parse.fast_object(data)
     if isinstance(expected, load_base.LoadError):
-        assert fast is json_parse.SLOW, f"the fast path accepted {text!r}, which the careful parser refuses: {expected}"
+        assert fast is json_parse.SLOW, (
+            f"the fast path accepted {text!r}, which the careful parser refuses: {expected}"
+        )
     elif fast is not json_parse.SLOW:
         assert typed(fast) == typed(expected)
 
@@ -651,7 +694,12 @@ def test_fast_path_reads_what_the_careful_parser_reads(
         (b'[{"a":1}]', True),
         (b'{"url":"https:\\/\\/shop.example.com\\/cart"}', False),  # PHP's json_encode
         (b'{\n  "a": 1,\n  "b": [1, 2.5, "x y"]\n}\n', False),
-        (json.dumps({"ecomOrder": {"a": [1, {"b": "caf\u00e9"}], "c": {}}}, indent=2, ensure_ascii=False).encode(), False),
+        (
+            json.dumps(
+                {"ecomOrder": {"a": [1, {"b": "caf\u00e9"}], "c": {}}}, indent=2, ensure_ascii=False
+            ).encode(),
+            False,
+        ),
         (json.dumps({"a": [1, {"b": "x"}], "c": None}, separators=(",", ":")).encode() + b"\n", False),
     ],
 )
@@ -664,7 +712,9 @@ def test_fast_path_hands_over_what_it_cannot_read_exactly(data: bytes, slow: boo
 
 def test_compact_duplicate_keys_are_an_error_in_json_and_ndjson(tmp_path: Path) -> None:
     compact = b'{"ecomOrder":{"email":"a@example.com","email":"b@example.com"}}'
-    docs = load_paths(write(tmp_path / "a.json", compact), write(tmp_path / "b.ndjson", GOOD + compact + b"\n"))
+    docs = load_paths(
+        write(tmp_path / "a.json", compact), write(tmp_path / "b.ndjson", GOOD + compact + b"\n")
+    )
     assert_single_error(docs[:1], str(tmp_path / "a.json"), "duplicate key", "email")
     assert [(d.origin.line, d.data is None) for d in docs[1:]] == [(1, False), (2, True)]
     assert "duplicate key 'email'" in docs[2].findings[0].message

@@ -27,9 +27,14 @@ def ledger(tmp_path: Path):
 def test_keys_for() -> None:
     assert planner.keys_for(CART, ACCOUNT) == (None, CART_KEY)
     assert planner.keys_for(ORDER, ACCOUNT) == (ORDER_KEY, CART_KEY)
-    assert planner.keys_for({"externalid": 5, "connectionid": 2}, ACCOUNT) == (Key(ACCOUNT, "2", "order", "5"), None)
+    assert planner.keys_for({"externalid": 5, "connectionid": 2}, ACCOUNT) == (
+        Key(ACCOUNT, "2", "order", "5"),
+        None,
+    )
     assert planner.keys_for({"externalid": "", "externalcheckoutid": "x", "connectionid": 1}, ACCOUNT) == (
-        None, Key(ACCOUNT, "1", "cart", "x"))
+        None,
+        Key(ACCOUNT, "1", "cart", "x"),
+    )
 
 
 def test_new_cart_is_created(ledger: Ledger) -> None:
@@ -106,6 +111,7 @@ def test_cart_that_became_an_order_is_left_alone(ledger: Ledger) -> None:
 
 # --- Remote ------------------------------------------------------------------------------------------
 
+
 class FakeClient:
     def __init__(self, records: list[dict[str, Any]]) -> None:
         self.records = records
@@ -114,17 +120,19 @@ class FakeClient:
     def list_orders(self, *, connectionid: str, limit: int, offset: int) -> tuple[list[dict], int]:
         self.calls.append(("list", {"connectionid": connectionid, "limit": limit, "offset": offset}))
         mine = [r for r in self.records if r["connectionid"] == connectionid]
-        return [dict(r) for r in mine[offset:offset + limit]], len(mine)
+        return [dict(r) for r in mine[offset : offset + limit]], len(mine)
 
     def find_orders(self, *, connectionid: str, **kwargs: str) -> list[dict]:
         self.calls.append(("find", {"connectionid": connectionid, **kwargs}))
-        (field, value), = kwargs.items()
+        ((field, value),) = kwargs.items()
         return [dict(r) for r in self.records if r["connectionid"] == connectionid and r.get(field) == value]
 
 
 def orders(n: int, connection: str = "1") -> list[dict[str, Any]]:
-    return [{"id": str(i + 1), "connectionid": connection, "externalcheckoutid": f"c-{i}", "externalid": None}
-            for i in range(n)]
+    return [
+        {"id": str(i + 1), "connectionid": connection, "externalcheckoutid": f"c-{i}", "externalid": None}
+        for i in range(n)
+    ]
 
 
 def test_remote_without_prepare_looks_up_each_cart() -> None:
@@ -178,8 +186,9 @@ def test_fresh_find_bypasses_the_index_and_learn_updates_it() -> None:
 
 
 def test_index_is_per_connection() -> None:
-    client = FakeClient(orders(3, "1") + [{"id": "9", "connectionid": "2", "externalcheckoutid": "c-0",
-                                           "externalid": None}])
+    client = FakeClient(
+        [*orders(3, "1"), {"id": "9", "connectionid": "2", "externalcheckoutid": "c-0", "externalid": None}]
+    )
     remote = Remote(client)
     remote.prepare({"1": 5})
     assert remote.find("1", "externalcheckoutid", "c-0")["id"] == "1"

@@ -119,12 +119,16 @@ def test_a_failing_warm_up_is_an_error_with_its_reason() -> None:
     def warm() -> None:
         raise ImportError("no schema here")
 
-    with pytest.raises(WorkerError, match="ImportError: no schema here"), ForkPool(2, lambda n: n, warm) as pool:
+    with (
+        pytest.raises(WorkerError, match="ImportError: no schema here"),
+        ForkPool(2, lambda n: n, warm) as pool,
+    ):
         list(pool.map(range(5)))
 
 
 def test_stop_ends_every_worker_at_once() -> None:
     """Stopping (an interrupted run, an unused spare) does not wait for the work in hand to finish."""
+
     def work(n: int) -> int:
         if n >= 2:
             time.sleep(60)

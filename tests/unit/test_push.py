@@ -1,5 +1,6 @@
 """Pusher and run_push against a real sandbox on 127.0.0.1 and a real SQLite ledger: one test per action,
-the exactly-once paths (lost ledger, duplicates, unknown outcomes), stopping the run, grouping and exit codes."""
+the exactly-once paths (lost ledger, duplicates, unknown outcomes), stopping the run, grouping and exit
+codes."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ class Recorder:
         self.summary = summary
 
 
-def doc(order: dict[str, Any], line: int = 1, source: str = "carts.ndjson", *, bare: bool = False) -> Document:
+def doc(
+    order: dict[str, Any], line: int = 1, source: str = "carts.ndjson", *, bare: bool = False
+) -> Document:
     return Document(Origin(source, line), dict(order) if bare else envelope(order))
 
 
@@ -62,15 +65,30 @@ class Harness:
 
     def pusher(self, key: str = "sandbox", workers: int = 4) -> send.Pusher:
         client = Client(self.sb.url, key, rate=1000, workers=workers, sleep=fast_sleep)
-        return send.Pusher(client, self.ledger, self.sb.url, CustomerResolver(client, self.ledger, self.sb.url))
+        return send.Pusher(
+            client, self.ledger, self.sb.url, CustomerResolver(client, self.ledger, self.sb.url)
+        )
 
-    def run(self, docs: list[Document], *, invalid: list[Document] = (), key: str = "sandbox", workers: int = 4,
-            dry_run: bool = False) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
+    def run(
+        self,
+        docs: list[Document],
+        *,
+        invalid: list[Document] = (),
+        key: str = "sandbox",
+        workers: int = 4,
+        dry_run: bool = False,
+    ) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
         pusher = None if dry_run else self.pusher(key, workers)
         self.last = pusher
         try:
-            return core.run_push(core.Prepared(list(invalid), [], list(docs)), pusher, core.PushOptions(workers=workers, dry_run=dry_run),
-                                 Recorder(), account=self.sb.url, ledger=self.ledger)
+            return core.run_push(
+                core.Prepared(list(invalid), [], list(docs)),
+                pusher,
+                core.PushOptions(workers=workers, dry_run=dry_run),
+                Recorder(),
+                account=self.sb.url,
+                ledger=self.ledger,
+            )
         finally:
             if pusher is not None:
                 pusher.client.close()
@@ -101,6 +119,7 @@ def only(results: list[PushResult]) -> PushResult:
 
 
 # --- one test per action ------------------------------------------------------------------------------
+
 
 def test_created(h: Harness, sb: Sandbox) -> None:
     summary, status, results = h.run([doc(cart(1))])
@@ -187,13 +206,18 @@ def test_cart_and_its_order_in_one_run(h: Harness, sb: Sandbox) -> None:
 
 
 def test_invalid_is_reported_and_never_sent(h: Harness, sb: Sandbox) -> None:
-    bad = Document(Origin("bad.json", 1), {"ecomOrder": {"externalcheckoutid": "x"}},
-                   [Finding("ecomOrder.email", "required field email is missing")])
+    bad = Document(
+        Origin("bad.json", 1),
+        {"ecomOrder": {"externalcheckoutid": "x"}},
+        [Finding("ecomOrder.email", "required field email is missing")],
+    )
     summary, status, results = h.run([doc(cart(1))], invalid=[bad])
     assert status == ExitStatus.INVALID
     invalid = [r for r in results if r.action is Action.INVALID]
     assert len(invalid) == 1 and invalid[0].errors[0].path == "ecomOrder.email"
-    assert not any(r.body and r.body.get("ecomOrder", {}).get("externalcheckoutid") == "x" for r in sb.requests)
+    assert not any(
+        r.body and r.body.get("ecomOrder", {}).get("externalcheckoutid") == "x" for r in sb.requests
+    )
     assert h.entry("x") is None
     assert summary.counts["created"] == 1 and summary.counts["invalid"] == 1
 
@@ -201,8 +225,9 @@ def test_invalid_is_reported_and_never_sent(h: Harness, sb: Sandbox) -> None:
 def test_rejected_maps_pointers_and_goes_on(tmp_path: Path) -> None:
     with sandbox(strict=True) as sb:
         connection = sb.store.insert("connection", {"service": "shop", "externalid": "shop", "name": "Shop"})
-        customer = sb.store.insert("customer", {"connectionid": connection["id"], "externalid": "c",
-                                                "email": "alice@example.com"})
+        customer = sb.store.insert(
+            "customer", {"connectionid": connection["id"], "externalid": "c", "email": "alice@example.com"}
+        )
         good = [cart(i, connectionid=connection["id"], customerid=customer["id"]) for i in range(3)]
         bad = cart(99, connectionid="4242", customerid=customer["id"])
         h = Harness(sb, tmp_path)
@@ -269,6 +294,7 @@ def test_ambiguous_post_is_looked_up_before_any_resend(h: Harness, sb: Sandbox) 
 
 # --- not in the ledger: exactly one record anyway -----------------------------------------------------
 
+
 @pytest.mark.parametrize("duplicates", ["reject", "accept"])
 @pytest.mark.parametrize("n", [1, 6])
 def test_lost_ledger_does_not_duplicate(tmp_path: Path, duplicates: str, n: int) -> None:
@@ -287,13 +313,16 @@ def test_lost_ledger_does_not_duplicate(tmp_path: Path, duplicates: str, n: int)
 
 
 def test_created_meanwhile_by_another_tool_is_adopted_on_duplicate(h: Harness, sb: Sandbox) -> None:
-    """The look-up missed it (created between look-up and POST): the 422 duplicate is looked up and updated."""
+    """The look-up missed it (created between look-up and POST): the 422 duplicate is looked up and
+    updated."""
     pusher = h.pusher()
     real_find = pusher.remote.find
 
     def stale(connection: str, field: str, value: str, *, fresh: bool = False):
         if not fresh:
-            sb.store.insert("order", {**cart(1), "connectionid": "1", "state": "2"}) if not sb.store.orders() else None
+            sb.store.insert(
+                "order", {**cart(1), "connectionid": "1", "state": "2"}
+            ) if not sb.store.orders() else None
             return None
         return real_find(connection, field, value, fresh=True)
 
@@ -367,6 +396,7 @@ def test_update_of_a_record_deleted_in_activecampaign_creates_it_again(h: Harnes
 
 # --- stopping the run ---------------------------------------------------------------------------------
 
+
 def test_403_stops_the_run_at_once(h: Harness, sb: Sandbox) -> None:
     summary, status, results = h.run([doc(cart(1))], key=SECRET_KEY, workers=8)
     assert status == ExitStatus.CONFIG
@@ -415,26 +445,41 @@ def test_failures_in_a_row_stop_the_run(h: Harness, sb: Sandbox) -> None:
 
 # --- dry run, grouping, exit status -------------------------------------------------------------------
 
+
 def test_dry_run_plans_from_the_ledger_only(h: Harness, sb: Sandbox) -> None:
     h.run([doc(cart(1))])
     before = sb.count()
-    docs = [doc(cart(1), line=1), doc(cart(2, customerid=None), line=2), doc(cart(1, totalPrice="1"), line=3),
-            doc(cart(1, externalid="o-1"), line=4)]
+    docs = [
+        doc(cart(1), line=1),
+        doc(cart(2, customerid=None), line=2),
+        doc(cart(1, totalPrice="1"), line=3),
+        doc(cart(1, externalid="o-1"), line=4),
+    ]
     summary, status, results = h.run(docs, dry_run=True)
     assert sb.count() == before
     assert status == ExitStatus.OK
     assert {r.action for r in results} == {Action.PLANNED}
     assert [r.planned for r in sorted(results, key=lambda r: r.origin.line)] == [
-        "unchanged", "create", "update", "recover"]
+        "unchanged",
+        "create",
+        "update",
+        "recover",
+    ]
     resolved = next(r for r in results if r.origin.line == 2)
     assert any(e.path == "ecomOrder.customerid" for e in resolved.errors)
     assert sb.store.orders()[0]["totalPrice"] == "9111"
 
 
 def test_group_keeps_a_cart_and_its_order_together() -> None:
-    docs = [doc(cart(1), 1), doc(cart(2), 2), doc(cart(1, externalid="o-1"), 3), doc(cart(3, connectionid="2"), 4),
-            doc(cart(1, connectionid="2"), 5), doc(cart("solo-order", externalid="o-1", externalcheckoutid=None), 6),
-            doc(cart(2), 7)]
+    docs = [
+        doc(cart(1), 1),
+        doc(cart(2), 2),
+        doc(cart(1, externalid="o-1"), 3),
+        doc(cart(3, connectionid="2"), 4),
+        doc(cart(1, connectionid="2"), 5),
+        doc(cart("solo-order", externalid="o-1", externalcheckoutid=None), 6),
+        doc(cart(2), 7),
+    ]
     groups = send.group(docs)
     lines = [[d.origin.line for d in g] for g in groups]
     assert lines == [[1, 3, 6], [2, 7], [4], [5]]
@@ -455,6 +500,7 @@ def test_exit_status() -> None:
 
 
 # --- concurrency and customers ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("duplicates", ["reject", "accept"])
 def test_many_workers_create_each_cart_once(tmp_path: Path, duplicates: str) -> None:
@@ -483,14 +529,17 @@ def test_customerid_is_resolved_and_reused(h: Harness, sb: Sandbox) -> None:
         assert order["customerid"] == customers[order["email"]]
     # next run: the ledger knows the customers
     before = sb.count("GET", "/api/3/ecomCustomers") + sb.count("POST", "/api/3/ecomCustomers")
-    changed = [doc(cart(i, customerid=None, email=f"user{i % 3}@example.com", totalPrice="1"), line=i + 1)
-               for i in range(9)]
+    changed = [
+        doc(cart(i, customerid=None, email=f"user{i % 3}@example.com", totalPrice="1"), line=i + 1)
+        for i in range(9)
+    ]
     _, status, results = h.run(changed, workers=8)
     assert {r.action for r in results} == {Action.UPDATED}
     assert sb.count("GET", "/api/3/ecomCustomers") + sb.count("POST", "/api/3/ecomCustomers") == before
 
 
 # --- a crash in the middle of a recovery ---------------------------------------------------------------
+
 
 def test_recovery_interrupted_by_a_crash_is_finished_as_a_recovery(h: Harness, sb: Sandbox) -> None:
     _, _, first = h.run([doc(cart(1))])
@@ -507,5 +556,5 @@ def test_recovery_interrupted_by_a_crash_is_finished_as_a_recovery(h: Harness, s
     _, _, again = h.run([doc(cart(1, totalPrice="5"))])
     assert only(again).action is Action.UNCHANGED
     assert len(sb.requests) == before
-    record, = sb.store.orders()
+    (record,) = sb.store.orders()
     assert record["totalPrice"] == "9111" and record["externalid"] == "order-1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import time
@@ -153,7 +154,7 @@ def test_concurrent_threads_never_share_a_slot() -> None:
         sys.setswitchinterval(switch_interval)
     assert len(slots) == threads * per_thread
     slots.sort()
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert min(gaps) >= 1 / rate - 1e-9
     # Nobody returns before its slot: the i-th return is no earlier than the i-th slot.
     woke.sort()

@@ -26,5 +26,5 @@ def test_ci_runs_the_readme_test_command_and_main_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     main, tests = quick_start_commands()
     assert tests in ci.splitlines()
-    assert "acorders\" push --sandbox samples/" in ci and main.endswith("acorders push --sandbox samples/")
+    assert 'acorders" push --sandbox samples/' in ci and main.endswith("acorders push --sandbox samples/")
     assert "python3 -m venv" in ci and "set -euo pipefail" in ci

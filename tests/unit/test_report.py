@@ -56,7 +56,9 @@ def documents() -> list[Document]:
                 Finding("ecomOrder.customerid", "customerid is missing: push looks it up", Severity.INFO),
             ],
         ),
-        Document(Origin("broken.json"), None, [Finding(None, "not valid JSON: Expecting value", Severity.ERROR)]),
+        Document(
+            Origin("broken.json"), None, [Finding(None, "not valid JSON: Expecting value", Severity.ERROR)]
+        ),
     ]
 
 
@@ -108,7 +110,9 @@ def test_json_output_with_no_documents_is_still_json() -> None:
 
 def test_json_output_keeps_non_ascii_text() -> None:
     env = make_env()
-    doc = Document(Origin("caf\u00e9.json", 1), {}, [Finding("email", "'j\u00fcrgen@' is not an email address")])
+    doc = Document(
+        Origin("caf\u00e9.json", 1), {}, [Finding("email", "'j\u00fcrgen@' is not an email address")]
+    )
     feed(report.build_reporter("json", env), [doc])
     assert json.loads(out(env))["documents"][0]["source"] == "caf\u00e9.json"
 
@@ -133,7 +137,10 @@ def test_ndjson_is_one_object_per_line_and_the_summary_on_stderr() -> None:
     assert set(objects[1]) >= {"source", "line", "valid", "errors"}
     assert "summary" not in out(env)
     tail = json.loads(err(env))
-    assert tail == {"ok": False, "summary": {"documents": 3, "valid": 1, "invalid": 2, "warnings": 1, "files": 3}}
+    assert tail == {
+        "ok": False,
+        "summary": {"documents": 3, "valid": 1, "invalid": 2, "warnings": 1, "files": 3},
+    }
 
 
 def test_ndjson_streams_each_document_as_it_comes() -> None:
@@ -188,7 +195,9 @@ def test_quiet_table_hides_info_and_success() -> None:
     assert "invalid" in text  # the summary of a failed run stays
 
     env = make_env()
-    info_only = [Document(Origin("a.json", 1), {}, [Finding("customerid", "looked up at push", Severity.INFO)])]
+    info_only = [
+        Document(Origin("a.json", 1), {}, [Finding("customerid", "looked up at push", Severity.INFO)])
+    ]
     feed(report.build_reporter("table", env, quiet=True), info_only)
     assert out(env) == "" and err(env) == ""
 
@@ -234,8 +243,14 @@ def test_progress_goes_to_stderr_only_on_a_terminal_for_large_batches() -> None:
     ("summary", "line"),
     [
         (ValidateSummary(documents=1, valid=1, files=1), "1 document valid in 1 file"),
-        (ValidateSummary(documents=3, valid=3, files=2, warnings=2), "3 documents valid in 2 files, 2 warnings"),
-        (ValidateSummary(documents=3, valid=2, invalid=1, files=1, warnings=1), "1 of 3 documents invalid in 1 file, 1 warning"),
+        (
+            ValidateSummary(documents=3, valid=3, files=2, warnings=2),
+            "3 documents valid in 2 files, 2 warnings",
+        ),
+        (
+            ValidateSummary(documents=3, valid=2, invalid=1, files=1, warnings=1),
+            "1 of 3 documents invalid in 1 file, 1 warning",
+        ),
         (ValidateSummary(), "no documents found"),
     ],
 )
@@ -275,7 +290,9 @@ def test_environment_no_color_flag() -> None:
 def _unchanged(n: int) -> list[Any]:
     from acorders.models import Action, PushResult
 
-    return [PushResult(Origin(f"cart-{i}.json", 1), f"c{i}", None, Action.UNCHANGED, id=str(i)) for i in range(n)]
+    return [
+        PushResult(Origin(f"cart-{i}.json", 1), f"c{i}", None, Action.UNCHANGED, id=str(i)) for i in range(n)
+    ]
 
 
 def _push_table(env: Environment, results: list[Any]) -> None:

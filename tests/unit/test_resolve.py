@@ -42,13 +42,23 @@ class FakeClient:
         with self._lock:
             self.finds += 1
         time.sleep(self.delay)
-        return [r for r in self.rows if r["connectionid"] == connectionid and r["email"].lower() == email.lower()]
+        return [
+            r for r in self.rows if r["connectionid"] == connectionid and r["email"].lower() == email.lower()
+        ]
 
-    def create_customer(self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False):
+    def create_customer(
+        self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False
+    ):
         time.sleep(self.delay)
         with self._lock:
-            self.creates.append({"connectionid": connectionid, "externalid": externalid, "email": email,
-                                 "accepts_marketing": accepts_marketing})
+            self.creates.append(
+                {
+                    "connectionid": connectionid,
+                    "externalid": externalid,
+                    "email": email,
+                    "accepts_marketing": accepts_marketing,
+                }
+            )
             if self.on_create is not None:
                 self.on_create()
             if self.create_error is not None:
@@ -65,14 +75,21 @@ def ledger(tmp_path: Path):
 
 
 def duplicate() -> Rejected:
-    return Rejected("ActiveCampaign rejected the request (HTTP 422): duplicate", 422,
-                    [("ecomCustomer.externalid", "A customer with this externalid exists")], ["duplicate"])
+    return Rejected(
+        "ActiveCampaign rejected the request (HTTP 422): duplicate",
+        422,
+        [("ecomCustomer.externalid", "A customer with this externalid exists")],
+        ["duplicate"],
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------------
 
+
 def test_customer_hints() -> None:
-    assert customer_hints({"ecomOrder": {}, "ecomCustomer": {"externalid": "shop-1"}}) == {"externalid": "shop-1"}
+    assert customer_hints({"ecomOrder": {}, "ecomCustomer": {"externalid": "shop-1"}}) == {
+        "externalid": "shop-1"
+    }
     assert customer_hints({"ecomOrder": {}}) == {}
     assert customer_hints({"email": "a@example.com"}) == {}
     assert customer_hints({"ecomCustomer": "nope"}) == {}
@@ -83,11 +100,13 @@ def test_is_duplicate() -> None:
     assert duplicate().duplicate
     assert Rejected("x", 422, [("ecomOrder.externalcheckoutid", "Duplicate externalcheckoutid")]).duplicate
     assert Rejected("x", 422, [(None, "The record already exists")]).duplicate
-    assert not Rejected("x", 422, [("ecomCustomer.email", "The email field is invalid")],
-                        ["field_invalid"]).duplicate
+    assert not Rejected(
+        "x", 422, [("ecomCustomer.email", "The email field is invalid")], ["field_invalid"]
+    ).duplicate
 
 
 # --- the resolver -------------------------------------------------------------------------------------
+
 
 def test_found_is_remembered_in_the_ledger(ledger: Ledger) -> None:
     client = FakeClient([{"id": "7", "connectionid": "1", "email": "alice@example.com"}])
@@ -106,17 +125,29 @@ def test_missing_is_created_with_the_email_as_externalid(ledger: Ledger) -> None
     client = FakeClient()
     resolver = CustomerResolver(client, ledger, ACCOUNT)
     ac_id = resolver.resolve("1", "bob@example.com")
-    assert client.creates == [{"connectionid": "1", "externalid": "bob@example.com", "email": "bob@example.com",
-                               "accepts_marketing": False}]
+    assert client.creates == [
+        {
+            "connectionid": "1",
+            "externalid": "bob@example.com",
+            "email": "bob@example.com",
+            "accepts_marketing": False,
+        }
+    ]
     assert (resolver.lookups, resolver.created) == (1, 1)
     assert ledger.customer(ACCOUNT, "1", "bob@example.com") == ac_id
 
 
-@pytest.mark.parametrize("flag, expected", [("1", True), (1, True), ("true", True), (True, True), ("0", False),
-                                            (0, False), (None, False)])
+@pytest.mark.parametrize(
+    "flag, expected",
+    [("1", True), (1, True), ("true", True), (True, True), ("0", False), (0, False), (None, False)],
+)
 def test_hints_set_externalid_and_accepts_marketing(ledger: Ledger, flag: Any, expected: bool) -> None:
     client = FakeClient()
-    hints = {"externalid": "shop-user-9"} if flag is None else {"externalid": "shop-user-9", "acceptsMarketing": flag}
+    hints = (
+        {"externalid": "shop-user-9"}
+        if flag is None
+        else {"externalid": "shop-user-9", "acceptsMarketing": flag}
+    )
     CustomerResolver(client, ledger, ACCOUNT).resolve("1", "carol@example.com", hints)
     assert client.creates[0]["externalid"] == "shop-user-9"
     assert client.creates[0]["accepts_marketing"] is expected
@@ -159,8 +190,10 @@ def test_concurrent_carts_of_one_customer_resolve_once(ledger: Ledger) -> None:
     client = FakeClient(delay=0.02)
     resolver = CustomerResolver(client, ledger, ACCOUNT)
     ids: list[str] = []
-    threads = [threading.Thread(target=lambda n=n: ids.append(resolver.resolve("1", f"u{n % 3}@example.com")))
-               for n in range(24)]
+    threads = [
+        threading.Thread(target=lambda n=n: ids.append(resolver.resolve("1", f"u{n % 3}@example.com")))
+        for n in range(24)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -179,6 +212,7 @@ def test_without_a_ledger_resolves_per_run(tmp_path: Path) -> None:
 
 # --- in push: a customer that cannot be created rejects that cart only --------------------------------
 
+
 class Recorder:
     def start(self, total: Any) -> None: ...
     def advance(self, n: int = 1) -> None: ...
@@ -189,13 +223,21 @@ class Recorder:
 def test_unresolvable_customer_rejects_only_that_cart(tmp_path: Path) -> None:
     with sandbox(strict=True) as sb:
         conn = sb.store.insert("connection", {"service": "s", "externalid": "e", "name": "n"})
-        docs = [Document(Origin("c.ndjson", 1), envelope(cart(1, customerid=None, connectionid=conn["id"]))),
-                Document(Origin("c.ndjson", 2), envelope(cart(2, customerid=None, connectionid="404")))]
+        docs = [
+            Document(Origin("c.ndjson", 1), envelope(cart(1, customerid=None, connectionid=conn["id"]))),
+            Document(Origin("c.ndjson", 2), envelope(cart(2, customerid=None, connectionid="404"))),
+        ]
         with Ledger.open(tmp_path) as led:
             client = Client(sb.url, "sandbox", rate=1000)
             pusher = send.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
-            summary, status, results = core.run_push(core.Prepared([], [], docs), pusher, core.PushOptions(workers=2), Recorder(),
-                                                     account=sb.url, ledger=led)
+            summary, status, results = core.run_push(
+                core.Prepared([], [], docs),
+                pusher,
+                core.PushOptions(workers=2),
+                Recorder(),
+                account=sb.url,
+                ledger=led,
+            )
             client.close()
         by_line = {r.origin.line: r for r in results}
         assert by_line[1].action is Action.CREATED
@@ -207,14 +249,17 @@ def test_unresolvable_customer_rejects_only_that_cart(tmp_path: Path) -> None:
 
 def test_envelope_ecomcustomer_externalid_is_used(tmp_path: Path) -> None:
     with sandbox() as sb:
-        data = {"ecomOrder": cart(1, customerid=None), "ecomCustomer": {"externalid": "shop-42", "acceptsMarketing": "1"}}
+        data = {
+            "ecomOrder": cart(1, customerid=None),
+            "ecomCustomer": {"externalid": "shop-42", "acceptsMarketing": "1"},
+        }
         with Ledger.open(tmp_path) as led:
             client = Client(sb.url, "sandbox", rate=1000)
             pusher = send.Pusher(client, led, sb.url, CustomerResolver(client, led, sb.url))
-            result, = pusher.push_group([Document(Origin("c.json", 1), data)])
+            (result,) = pusher.push_group([Document(Origin("c.json", 1), data)])
             client.close()
         assert result.action is Action.CREATED
-        customer, = sb.store.customers()
+        (customer,) = sb.store.customers()
         assert (customer["externalid"], customer["acceptsMarketing"]) == ("shop-42", "1")
         assert sb.store.orders()[0]["customerid"] == customer["id"]
         sent = next(r for r in sb.requests if r.method == "POST" and r.path == "/api/3/ecomOrders")
@@ -223,14 +268,21 @@ def test_envelope_ecomcustomer_externalid_is_used(tmp_path: Path) -> None:
 
 # --- the client with responses ------------------------------------------------------------------------
 
+
 @responses.activate
 def test_find_customers_ignores_account_level_rows_and_loose_matches() -> None:
-    responses.get(API + "/ecomCustomers", json={"ecomCustomers": [
-        {"id": 1, "connectionid": "0", "email": "alice@example.com"},
-        {"id": 2, "connectionid": 1, "email": "Alice@Example.com"},
-        {"id": 3, "connectionid": "1", "email": "malice@example.com"},
-        {"id": 4, "connectionid": "2", "email": "alice@example.com"},
-    ], "meta": {"total": "4"}})
+    responses.get(
+        API + "/ecomCustomers",
+        json={
+            "ecomCustomers": [
+                {"id": 1, "connectionid": "0", "email": "alice@example.com"},
+                {"id": 2, "connectionid": 1, "email": "Alice@Example.com"},
+                {"id": 3, "connectionid": "1", "email": "malice@example.com"},
+                {"id": 4, "connectionid": "2", "email": "alice@example.com"},
+            ],
+            "meta": {"total": "4"},
+        },
+    )
     client = Client(ACCOUNT, KEY, rate=1000)
     rows = client.find_customers(email="alice@example.com", connectionid="1")
     assert [r["id"] for r in rows] == ["2"]
@@ -242,8 +294,11 @@ def test_find_customers_ignores_account_level_rows_and_loose_matches() -> None:
 @responses.activate
 def test_resolver_through_the_client_creates_then_caches(tmp_path: Path) -> None:
     responses.get(API + "/ecomCustomers", json={"ecomCustomers": [], "meta": {"total": "0"}})
-    responses.post(API + "/ecomCustomers", status=201,
-                   json={"ecomCustomer": {"id": 9, "connectionid": "1", "email": "h@example.com"}})
+    responses.post(
+        API + "/ecomCustomers",
+        status=201,
+        json={"ecomCustomer": {"id": 9, "connectionid": "1", "email": "h@example.com"}},
+    )
     with Ledger.open(tmp_path) as led:
         client = Client(ACCOUNT, KEY, rate=1000)
         resolver = CustomerResolver(client, led, ACCOUNT)
@@ -251,18 +306,39 @@ def test_resolver_through_the_client_creates_then_caches(tmp_path: Path) -> None
         assert resolver.resolve("1", "h@example.com") == "9"
     assert [c.request.method for c in responses.calls] == ["GET", "POST"]
     body = json.loads(responses.calls[1].request.body)
-    assert body == {"ecomCustomer": {"connectionid": "1", "externalid": "h@example.com", "email": "h@example.com",
-                                     "acceptsMarketing": "0"}}
+    assert body == {
+        "ecomCustomer": {
+            "connectionid": "1",
+            "externalid": "h@example.com",
+            "email": "h@example.com",
+            "acceptsMarketing": "0",
+        }
+    }
 
 
 @responses.activate
 def test_resolver_duplicate_422_from_the_api(tmp_path: Path) -> None:
     responses.get(API + "/ecomCustomers", json={"ecomCustomers": [], "meta": {"total": "0"}})
-    responses.post(API + "/ecomCustomers", status=422, json={"errors": [
-        {"title": "A customer with this externalid exists", "code": "duplicate",
-         "source": {"pointer": "/data/attributes/externalid"}}]})
-    responses.get(API + "/ecomCustomers", json={"ecomCustomers": [
-        {"id": "31", "connectionid": "1", "email": "i@example.com"}], "meta": {"total": "1"}})
+    responses.post(
+        API + "/ecomCustomers",
+        status=422,
+        json={
+            "errors": [
+                {
+                    "title": "A customer with this externalid exists",
+                    "code": "duplicate",
+                    "source": {"pointer": "/data/attributes/externalid"},
+                }
+            ]
+        },
+    )
+    responses.get(
+        API + "/ecomCustomers",
+        json={
+            "ecomCustomers": [{"id": "31", "connectionid": "1", "email": "i@example.com"}],
+            "meta": {"total": "1"},
+        },
+    )
     with Ledger.open(tmp_path) as led:
         resolver = CustomerResolver(Client(ACCOUNT, KEY, rate=1000), led, ACCOUNT)
         assert resolver.resolve("1", "i@example.com") == "31"
@@ -278,6 +354,9 @@ def test_resolver_temporary_failure_is_not_cached(tmp_path: Path) -> None:
         with pytest.raises(RequestFailed):
             resolver.resolve("1", "j@example.com")
         assert led.customer(ACCOUNT, "1", "j@example.com") is None
-        responses.replace(responses.GET, API + "/ecomCustomers",
-                          json={"ecomCustomers": [{"id": "5", "connectionid": "1", "email": "j@example.com"}]})
+        responses.replace(
+            responses.GET,
+            API + "/ecomCustomers",
+            json={"ecomCustomers": [{"id": "5", "connectionid": "1", "email": "j@example.com"}]},
+        )
         assert resolver.resolve("1", "j@example.com") == "5"

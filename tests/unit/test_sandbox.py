@@ -48,11 +48,20 @@ class Client:
 def cart(**fields: Any) -> dict[str, Any]:
     """A valid abandoned cart body, with ``fields`` overriding (None removes a field)."""
     order: dict[str, Any] = {
-        "externalcheckoutid": "3246315233", "source": "1", "email": "alice@example.com",
-        "orderProducts": [{"externalid": "PROD1", "name": "Pogo Stick", "price": "4900", "quantity": "1"},
-                          {"externalid": "PROD2", "name": "Skateboard", "price": 3000, "quantity": 2}],
-        "externalCreatedDate": DATE, "abandonedDate": DATE, "totalPrice": 9111, "currency": "USD",
-        "connectionid": "1", "customerid": 1, "orderUrl": "https://example.com/cart",
+        "externalcheckoutid": "3246315233",
+        "source": "1",
+        "email": "alice@example.com",
+        "orderProducts": [
+            {"externalid": "PROD1", "name": "Pogo Stick", "price": "4900", "quantity": "1"},
+            {"externalid": "PROD2", "name": "Skateboard", "price": 3000, "quantity": 2},
+        ],
+        "externalCreatedDate": DATE,
+        "abandonedDate": DATE,
+        "totalPrice": 9111,
+        "currency": "USD",
+        "connectionid": "1",
+        "customerid": 1,
+        "orderUrl": "https://example.com/cart",
     }
     order.update(fields)
     return {"ecomOrder": {k: v for k, v in order.items() if v is not None}}
@@ -82,7 +91,9 @@ def test_create_cart_answers_like_activecampaign(api: Client) -> None:
     assert o["currency"] == "usd"
     assert o["externalcheckoutid"] == "3246315233" and o["abandonedDate"] == DATE
     assert [(p["name"], p["price"], p["quantity"]) for p in body["ecomOrderProducts"]] == [
-        ("Pogo Stick", "4900", "1"), ("Skateboard", "3000", "2")]
+        ("Pogo Stick", "4900", "1"),
+        ("Skateboard", "3000", "2"),
+    ]
     assert body["ecomOrderDiscounts"] == []
     assert [c["id"] for c in body["connections"]] == ["1"]
     assert api.post("/ecomOrders", json=cart(externalcheckoutid="other")).json()["ecomOrder"]["id"] == "2"
@@ -109,7 +120,9 @@ def test_get_and_missing_order(api: Client) -> None:
 def test_put_is_partial_replaces_products_and_recovers_cart(api: Client) -> None:
     oid = api.post("/ecomOrders", json=cart()).json()["ecomOrder"]["id"]
     new_products = [{"externalid": "PROD9", "name": "Kite", "price": 1500, "quantity": 1}]
-    resp = api.put(f"/ecomOrders/{oid}", json={"ecomOrder": {"totalPrice": 1500, "orderProducts": new_products}})
+    resp = api.put(
+        f"/ecomOrders/{oid}", json={"ecomOrder": {"totalPrice": 1500, "orderProducts": new_products}}
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["ecomOrder"]["totalPrice"] == "1500"
@@ -117,7 +130,9 @@ def test_put_is_partial_replaces_products_and_recovers_cart(api: Client) -> None
     assert [p["name"] for p in body["ecomOrderProducts"]] == ["Kite"]
     assert [p["name"] for p in api.get(f"/ecomOrders/{oid}").json()["ecomOrderProducts"]] == ["Kite"]
 
-    recovered = api.put(f"/ecomOrders/{oid}", json={"ecomOrder": {"externalid": "ORD-77"}}).json()["ecomOrder"]
+    recovered = api.put(f"/ecomOrders/{oid}", json={"ecomOrder": {"externalid": "ORD-77"}}).json()[
+        "ecomOrder"
+    ]
     assert recovered["state"] == "3" and recovered["externalid"] == "ORD-77"
     assert recovered["externalcheckoutid"] == "3246315233"
 
@@ -126,7 +141,8 @@ def test_put_errors(api: Client) -> None:
     assert api.put("/ecomOrders/42", json={"ecomOrder": {"totalPrice": 1}}).status_code == 404
     oid = api.post("/ecomOrders", json=cart()).json()["ecomOrder"]["id"]
     assert pointers(api.put(f"/ecomOrders/{oid}", json={"ecomOrder": {"totalPrice": "12.50"}})) == {
-        "/data/attributes/totalPrice": "field_invalid"}
+        "/data/attributes/totalPrice": "field_invalid"
+    }
     api.post("/ecomOrders", json=order("ORD-1"))
     dup = api.put(f"/ecomOrders/{oid}", json={"ecomOrder": {"externalid": "ORD-1"}})
     assert pointers(dup) == {"/data/attributes/externalid": "duplicate"}
@@ -175,16 +191,27 @@ def test_list_paging_total_and_order(api: Client, sandbox: Sandbox) -> None:
     assert len(api.get("/ecomOrders", params={"limit": 500}).json()["ecomOrders"]) == 100
     desc = api.get("/ecomOrders", params={"limit": 3, "orders[id]": "DESC"}).json()["ecomOrders"]
     assert [o["id"] for o in desc] == ["105", "104", "103"]
-    assert api.get("/ecomOrders", params={"offset": 200}).json() == {"ecomOrders": [], "meta": {"total": "105"}}
+    assert api.get("/ecomOrders", params={"offset": 200}).json() == {
+        "ecomOrders": [],
+        "meta": {"total": "105"},
+    }
 
 
 # -- validation ----------------------------------------------------------------------------------
 
 
 def test_422_pointers(api: Client) -> None:
-    bad = cart(email=None, currency="US", totalPrice=-5, customerid="abc", externalCreatedDate=None,
-               orderProducts=[{"externalid": "P", "name": "Pogo", "price": "49.99", "quantity": 1},
-                              {"externalid": "P2", "price": 1, "quantity": 1}])
+    bad = cart(
+        email=None,
+        currency="US",
+        totalPrice=-5,
+        customerid="abc",
+        externalCreatedDate=None,
+        orderProducts=[
+            {"externalid": "P", "name": "Pogo", "price": "49.99", "quantity": 1},
+            {"externalid": "P2", "price": 1, "quantity": 1},
+        ],
+    )
     assert pointers(api.post("/ecomOrders", json=bad)) == {
         "/data/attributes/email": "field_missing",
         "/data/attributes/currency": "field_invalid",
@@ -218,10 +245,13 @@ def test_400_for_malformed_or_unwrapped_body(api: Client) -> None:
 def test_duplicates_rejected(api: Client) -> None:
     assert api.post("/ecomOrders", json=cart()).status_code == 201
     assert pointers(api.post("/ecomOrders", json=cart(totalPrice=1))) == {
-        "/data/attributes/externalcheckoutid": "duplicate"}
+        "/data/attributes/externalcheckoutid": "duplicate"
+    }
     assert api.post("/ecomOrders", json=cart(connectionid=2)).status_code == 201  # other connection
     assert api.post("/ecomOrders", json=order("ORD-1")).status_code == 201
-    assert pointers(api.post("/ecomOrders", json=order("ORD-1"))) == {"/data/attributes/externalid": "duplicate"}
+    assert pointers(api.post("/ecomOrders", json=order("ORD-1"))) == {
+        "/data/attributes/externalid": "duplicate"
+    }
     assert api.get("/ecomOrders").json()["meta"]["total"] == "3"
 
 
@@ -235,8 +265,16 @@ def test_duplicates_accepted(api: Client, sandbox: Sandbox) -> None:
 
 def test_concurrent_duplicate_posts_create_one_cart(api: Client, sandbox: Sandbox) -> None:
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda _: requests.post(
-            api.base + "/ecomOrders", json=cart(), headers={"Api-Token": "sandbox"}, timeout=5).status_code, range(8)))
+        statuses = list(
+            pool.map(
+                lambda _: (
+                    requests.post(
+                        api.base + "/ecomOrders", json=cart(), headers={"Api-Token": "sandbox"}, timeout=5
+                    ).status_code
+                ),
+                range(8),
+            )
+        )
     assert sorted(statuses) == [201] + [422] * 7
     assert len(sandbox.store.orders()) == 1
 
@@ -251,49 +289,81 @@ def test_lenient_creates_unknown_connection_and_customer(api: Client, sandbox: S
 def test_strict_refuses_unknown_references(api: Client, sandbox: Sandbox) -> None:
     sandbox.config.strict = True
     assert pointers(api.post("/ecomOrders", json=cart(connectionid=7, customerid=12))) == {
-        "/data/attributes/connectionid": "field_invalid", "/data/attributes/customerid": "field_invalid"}
-    conn = api.post("/connections", json={"connection": {"service": "shop", "externalid": "s1", "name": "Shop"}})
+        "/data/attributes/connectionid": "field_invalid",
+        "/data/attributes/customerid": "field_invalid",
+    }
+    conn = api.post(
+        "/connections", json={"connection": {"service": "shop", "externalid": "s1", "name": "Shop"}}
+    )
     cid = conn.json()["connection"]["id"]
     account_row = sandbox.store.add_account_customer("alice@example.com")
     assert pointers(api.post("/ecomOrders", json=cart(connectionid=cid, customerid=account_row["id"]))) == {
-        "/data/attributes/customerid": "field_invalid"}
-    cust = api.post("/ecomCustomers", json={"ecomCustomer": {
-        "connectionid": cid, "externalid": "u1", "email": "alice@example.com", "acceptsMarketing": "1"}})
-    assert api.post("/ecomOrders", json=cart(connectionid=cid, customerid=cust.json()["ecomCustomer"]["id"])
-                    ).status_code == 201
+        "/data/attributes/customerid": "field_invalid"
+    }
+    cust = api.post(
+        "/ecomCustomers",
+        json={
+            "ecomCustomer": {
+                "connectionid": cid,
+                "externalid": "u1",
+                "email": "alice@example.com",
+                "acceptsMarketing": "1",
+            }
+        },
+    )
+    assert (
+        api.post(
+            "/ecomOrders", json=cart(connectionid=cid, customerid=cust.json()["ecomCustomer"]["id"])
+        ).status_code
+        == 201
+    )
 
 
 # -- customers, connections, user ----------------------------------------------------------------
 
 
 def test_customers(api: Client, sandbox: Sandbox) -> None:
-    payload = {"ecomCustomer": {"connectionid": "1", "externalid": "u1", "email": "a@x.io", "acceptsMarketing": "1"}}
+    payload = {
+        "ecomCustomer": {"connectionid": "1", "externalid": "u1", "email": "a@x.io", "acceptsMarketing": "1"}
+    }
     resp = api.post("/ecomCustomers", json=payload)
     assert resp.status_code == 201
     cust = resp.json()["ecomCustomer"]
     assert cust["id"] == "1" and cust["externalid"] == "u1" and cust["acceptsMarketing"] == "1"
     assert pointers(api.post("/ecomCustomers", json=payload)) == {"/data/attributes/externalid": "duplicate"}
     assert pointers(api.post("/ecomCustomers", json={"ecomCustomer": {"connectionid": "1"}})) == {
-        "/data/attributes/externalid": "field_missing", "/data/attributes/email": "field_missing"}
+        "/data/attributes/externalid": "field_missing",
+        "/data/attributes/email": "field_missing",
+    }
     sandbox.store.add_account_customer("a@x.io")
     rows = api.get("/ecomCustomers", params={"filters[email]": "a@x.io"}).json()
     assert rows["meta"]["total"] == "2"
     assert sorted(r["connectionid"] for r in rows["ecomCustomers"]) == ["0", "1"]
     rows = api.get("/ecomCustomers", params={"filters[email]": "a@x.io", "filters[connectionid]": "1"}).json()
     assert [r["id"] for r in rows["ecomCustomers"]] == ["1"]
-    assert api.get("/ecomCustomers", params={"filters[externalid]": "u1", "limit": 1, "offset": 1}).json() == {
-        "ecomCustomers": [], "meta": {"total": "1"}}
+    assert api.get(
+        "/ecomCustomers", params={"filters[externalid]": "u1", "limit": 1, "offset": 1}
+    ).json() == {"ecomCustomers": [], "meta": {"total": "1"}}
     assert api.get("/ecomCustomers/1").json()["ecomCustomer"]["email"] == "a@x.io"
     assert api.get("/ecomCustomers/99").json() == {"message": "No Result found for EcomCustomer with id 99"}
 
 
 def test_connections(api: Client) -> None:
-    payload = {"connection": {"service": "shop", "externalid": "example.com", "name": "Example",
-                              "logoUrl": "https://example.com/logo.png", "linkUrl": "https://example.com"}}
+    payload = {
+        "connection": {
+            "service": "shop",
+            "externalid": "example.com",
+            "name": "Example",
+            "logoUrl": "https://example.com/logo.png",
+            "linkUrl": "https://example.com",
+        }
+    }
     resp = api.post("/connections", json=payload)
     assert resp.status_code == 201 and resp.json()["connection"]["id"] == "1"
     assert pointers(api.post("/connections", json=payload)) == {"/data/attributes/externalid": "duplicate"}
-    body = api.get("/connections", params={"filters[service]": "shop", "filters[externalid]": "example.com"}).json()
+    body = api.get(
+        "/connections", params={"filters[service]": "shop", "filters[externalid]": "example.com"}
+    ).json()
     assert [c["name"] for c in body["connections"]] == ["Example"] and body["meta"]["total"] == "1"
     assert api.get("/connections", params={"filters[service]": "other"}).json()["meta"]["total"] == "0"
     assert api.get("/connections/1").json()["connection"]["linkUrl"] == "https://example.com"
@@ -350,8 +420,14 @@ def test_latency_applies_per_request_and_overlaps(sandbox: Sandbox, api: Client)
     assert time.monotonic() - start >= 0.3
     start = time.monotonic()
     with ThreadPoolExecutor(5) as pool:
-        results = list(pool.map(lambda _: requests.get(
-            sandbox.url + "/api/3/users/me", headers={"Api-Token": "sandbox"}, timeout=5), range(5)))
+        results = list(
+            pool.map(
+                lambda _: requests.get(
+                    sandbox.url + "/api/3/users/me", headers={"Api-Token": "sandbox"}, timeout=5
+                ),
+                range(5),
+            )
+        )
     assert all(r.ok for r in results)
     assert time.monotonic() - start < 0.9
 
@@ -386,9 +462,11 @@ def test_drop_next_commits_then_drops(sandbox: Sandbox, api: Client) -> None:
         api.post("/ecomOrders", json=cart())
     listing = api.get("/ecomOrders", params={"filters[externalcheckoutid]": "3246315233"}).json()
     assert listing["meta"]["total"] == "1"
-    record = [r for r in sandbox.requests if r.method == "POST"][0]
+    record = next(r for r in sandbox.requests if r.method == "POST")
     assert record.dropped and record.status == 201
-    assert pointers(api.post("/ecomOrders", json=cart())) == {"/data/attributes/externalcheckoutid": "duplicate"}
+    assert pointers(api.post("/ecomOrders", json=cart())) == {
+        "/data/attributes/externalcheckoutid": "duplicate"
+    }
 
 
 def test_drop_after_commit_knob(sandbox: Sandbox, api: Client) -> None:
@@ -431,8 +509,12 @@ def test_requests_are_recorded(sandbox: Sandbox, api: Client) -> None:
     api.get("/ecomOrders", params={"filters[email]": "a@x.io"})
     api.post("/ecomOrders", json=cart(source=0))
     get, post = sandbox.requests
-    assert (get.method, get.path, get.query, get.status) == ("GET", "/api/3/ecomOrders",
-                                                             {"filters[email]": "a@x.io"}, 200)
+    assert (get.method, get.path, get.query, get.status) == (
+        "GET",
+        "/api/3/ecomOrders",
+        {"filters[email]": "a@x.io"},
+        200,
+    )
     assert post.body["ecomOrder"]["source"] == 0 and post.time >= get.time
 
 
@@ -466,9 +548,11 @@ def test_ipv6_loopback_accepted() -> None:
 
 
 def test_serve_blocks_until_ctrl_c() -> None:
-    code = ("import sys; from acorders.sandbox import serve, SandboxConfig\n"
-            "serve(SandboxConfig(api_key='k'), port=0, ready=lambda url: print(url, flush=True))\n"
-            "print('closed', flush=True)\n")
+    code = (
+        "import sys; from acorders.sandbox import serve, SandboxConfig\n"
+        "serve(SandboxConfig(api_key='k'), port=0, ready=lambda url: print(url, flush=True))\n"
+        "print('closed', flush=True)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -491,9 +575,17 @@ def test_customer_email_filter_ignores_case() -> None:
 
     with Sandbox(SandboxConfig(rate=0)) as sb:
         headers = {"Api-Token": "sandbox"}
-        created = _requests.post(f"{sb.url}/api/3/ecomCustomers", headers=headers, timeout=5, json={
-            "ecomCustomer": {"connectionid": "1", "externalid": "c1", "email": "Known@Example.com"}})
+        created = _requests.post(
+            f"{sb.url}/api/3/ecomCustomers",
+            headers=headers,
+            timeout=5,
+            json={"ecomCustomer": {"connectionid": "1", "externalid": "c1", "email": "Known@Example.com"}},
+        )
         assert created.status_code == 201
-        found = _requests.get(f"{sb.url}/api/3/ecomCustomers", headers=headers, timeout=5,
-                              params={"filters[email]": "known@example.com"}).json()
+        found = _requests.get(
+            f"{sb.url}/api/3/ecomCustomers",
+            headers=headers,
+            timeout=5,
+            params={"filters[email]": "known@example.com"},
+        ).json()
         assert [c["externalid"] for c in found["ecomCustomers"]] == ["c1"]

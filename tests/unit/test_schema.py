@@ -51,7 +51,8 @@ NOW = datetime.now(timezone.utc)
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loading that keeps unquoted timestamps as strings, as the CLI does: the schema checks them."""
+    """Safe YAML loading that keeps unquoted timestamps as strings, as the CLI does: the schema checks
+    them."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -199,10 +200,25 @@ def test_money_fields_are_cents_and_ids_are_int32() -> None:
 
 
 def test_currency_enum_is_sorted_upper_case_iso_4217() -> None:
-    assert CURRENCIES == sorted(set(CURRENCIES))
+    assert sorted(set(CURRENCIES)) == CURRENCIES
     assert all(re.fullmatch(r"[A-Z]{3}", c) for c in CURRENCIES)
     assert 170 <= len(CURRENCIES) <= 190
-    for code in ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "BRL", "MXN", "SEK", "ZAR", "KWD"):
+    for code in (
+        "USD",
+        "EUR",
+        "GBP",
+        "JPY",
+        "CHF",
+        "CAD",
+        "AUD",
+        "CNY",
+        "INR",
+        "BRL",
+        "MXN",
+        "SEK",
+        "ZAR",
+        "KWD",
+    ):
         assert code in CURRENCIES, code
     for code in ("XYZ", "usd", "HRK", "DEM", "FRF"):  # not ISO, lower case, or withdrawn
         assert code not in CURRENCIES, code
@@ -359,7 +375,9 @@ def test_samples_are_realistic() -> None:
         assert str(order["connectionid"]) == "1", name
         assert order["email"].endswith("@example.com"), name
         assert order["currency"] in ("USD", "EUR"), name
-        urls = [order.get("orderUrl")] + [p.get(k) for p in order.get("orderProducts", []) for k in ("imageUrl", "productUrl")]
+        urls = [order.get("orderUrl")] + [
+            p.get(k) for p in order.get("orderProducts", []) for k in ("imageUrl", "productUrl")
+        ]
         assert all(u.startswith("https://example.com/") for u in urls if u is not None), name
         dates = {k: _when(order[k]) for k in DATE_FIELDS if k in order}
         assert all(d < NOW for d in dates.values()), name
@@ -451,7 +469,10 @@ FORMAT_FIELDS = {
 FORMAT_GOOD = {
     "date-time": ["2016-09-13T17:41:39-04:00", "2016-09-13T21:41:39Z", "2016-09-13T17:41:39.123+05:30"],
     "email": ["alice@example.com", "alice.o'neil+carts@mail.example.co.uk"],
-    "uri": ["https://example.com/products/pogo-stick.jpg", "https://example.com/checkout?cart=3246315233#pay"],
+    "uri": [
+        "https://example.com/products/pogo-stick.jpg",
+        "https://example.com/checkout?cart=3246315233#pay",
+    ],
 }
 FORMAT_BAD = {  # rejected by both validators
     "date-time": ["2016-09-13 17:41", "2016-09-13T17:41:39", "yesterday", "2016-09-13", "2016-02-30T10:00:00Z", "13/09/2016 17:41"],
@@ -505,8 +526,33 @@ INT32_FIELDS = [
     ["ecomOrder", "customerid"],
     ["ecomOrder", "orderDiscounts", 0, "discountAmount"],
 ]
-INT32_GOOD = [0, "0", 1, 4900, "4900", 2147483647, "2147483647", 4900.0]  # 4900.0 is an integer in JSON Schema
-INT32_BAD = [-1, "-1", 2147483648, "2147483648", 49.5, "49.99", "007", "", " 1", "1 ", True, None, "+1", "1e3", "$49"]
+INT32_GOOD = [
+    0,
+    "0",
+    1,
+    4900,
+    "4900",
+    2147483647,
+    "2147483647",
+    4900.0,
+]  # 4900.0 is an integer in JSON Schema
+INT32_BAD = [
+    -1,
+    "-1",
+    2147483648,
+    "2147483648",
+    49.5,
+    "49.99",
+    "007",
+    "",
+    " 1",
+    "1 ",
+    True,
+    None,
+    "+1",
+    "1e3",
+    "$49",
+]
 
 
 def _int32_doc(path: list[Any], value: Any) -> dict[str, Any]:
@@ -599,7 +645,9 @@ INT32S = st.one_of(st.integers(0, INT32_MAX), st.integers(0, INT32_MAX).map(str)
 QUANTITIES = st.one_of(st.integers(1, 1000), st.integers(1, 1000).map(str))
 IDS = st.text(alphabet=string.ascii_letters + string.digits + "-_#", min_size=1, max_size=20)
 NAMES = st.text(min_size=1, max_size=30)
-EMAILS = st.from_regex(r"\A[a-z0-9]{1,12}(\.[a-z0-9]{1,8})?@[a-z0-9]{1,12}(-[a-z0-9]{1,6})?\.(com|org|net|io|de)\Z")
+EMAILS = st.from_regex(
+    r"\A[a-z0-9]{1,12}(\.[a-z0-9]{1,8})?@[a-z0-9]{1,12}(-[a-z0-9]{1,6})?\.(com|org|net|io|de)\Z"
+)
 URLS = st.builds(
     lambda host, segments: f"https://{host}.example.com/" + "/".join(segments),
     st.from_regex(r"\A[a-z][a-z0-9]{0,10}\Z"),
@@ -614,7 +662,13 @@ DATES = st.builds(
 )
 PRODUCTS = st.fixed_dictionaries(
     {"externalid": IDS, "name": NAMES, "price": INT32S, "quantity": QUANTITIES},
-    optional={"category": NAMES, "sku": IDS, "description": st.text(max_size=50), "imageUrl": URLS, "productUrl": URLS},
+    optional={
+        "category": NAMES,
+        "sku": IDS,
+        "description": st.text(max_size=50),
+        "imageUrl": URLS,
+        "productUrl": URLS,
+    },
 )
 DISCOUNTS = st.fixed_dictionaries(
     {"name": NAMES, "type": st.sampled_from(["order", "shipping"]), "discountAmount": INT32S}
@@ -640,7 +694,8 @@ OPTIONAL = {
     "orderNumber": IDS,
 }
 CARTS = st.fixed_dictionaries(
-    {**COMMON, "externalcheckoutid": IDS, "abandonedDate": DATES}, optional={**OPTIONAL, "externalid": st.none()}
+    {**COMMON, "externalcheckoutid": IDS, "abandonedDate": DATES},
+    optional={**OPTIONAL, "externalid": st.none()},
 )
 ORDERS = st.fixed_dictionaries(
     {**COMMON, "externalid": IDS}, optional={**OPTIONAL, "externalcheckoutid": IDS, "abandonedDate": DATES}
@@ -669,8 +724,9 @@ def break_money_as_float(order: dict[str, Any], draw: Draw) -> Broken:
 
 def break_currency(order: dict[str, Any], draw: Draw) -> Broken:
     order["currency"] = draw(
-        st.one_of(st.sampled_from(CURRENCIES).map(str.lower), st.text(string.ascii_letters, max_size=4))
-        .filter(lambda c: c not in CURRENCIES)
+        st.one_of(
+            st.sampled_from(CURRENCIES).map(str.lower), st.text(string.ascii_letters, max_size=4)
+        ).filter(lambda c: c not in CURRENCIES)
     )
     return ["currency"], "enum", "currency"
 
@@ -692,7 +748,13 @@ def _int32_field(order: dict[str, Any], draw: Draw) -> list[Any]:
     i = _product_index(order, draw)
     return draw(
         st.sampled_from(
-            [["totalPrice"], ["connectionid"], ["customerid"], ["orderProducts", i, "price"], ["orderProducts", i, "quantity"]]
+            [
+                ["totalPrice"],
+                ["connectionid"],
+                ["customerid"],
+                ["orderProducts", i, "price"],
+                ["orderProducts", i, "quantity"],
+            ]
         )
     )
 
@@ -723,7 +785,9 @@ def break_int32_overflow(order: dict[str, Any], draw: Draw) -> Broken:
 def break_date(order: dict[str, Any], draw: Draw) -> Broken:
     name = draw(st.sampled_from(DATE_FIELDS))
     naive = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2026, 1, 1)))
-    order[name] = draw(st.sampled_from([naive.isoformat(timespec="seconds"), naive.strftime("%Y-%m-%d %H:%M")]))
+    order[name] = draw(
+        st.sampled_from([naive.isoformat(timespec="seconds"), naive.strftime("%Y-%m-%d %H:%M")])
+    )
     return [name], "format", name
 
 
@@ -734,7 +798,11 @@ def break_email(order: dict[str, Any], draw: Draw) -> Broken:
 
 def break_url(order: dict[str, Any], draw: Draw) -> Broken:
     host = draw(st.from_regex(r"\A[a-z][a-z0-9]{0,10}\Z"))
-    order["orderUrl"] = draw(st.sampled_from([f"{host}.example.com/cart", f"//{host}.example.com/cart", f"https://{host}.example.com/my cart"]))
+    order["orderUrl"] = draw(
+        st.sampled_from(
+            [f"{host}.example.com/cart", f"//{host}.example.com/cart", f"https://{host}.example.com/my cart"]
+        )
+    )
     return ["orderUrl"], "format", "orderUrl"
 
 
@@ -794,7 +862,10 @@ def test_generated_documents_are_valid(order: dict[str, Any], envelope: bool) ->
 @PROPERTY_SETTINGS
 @given(order=DOCUMENTS, envelope=st.booleans(), mutation=st.sampled_from(MUTATIONS), data=st.data())
 def test_breaking_one_field_gives_exactly_one_error_at_that_field(
-    order: dict[str, Any], envelope: bool, mutation: Callable[[dict[str, Any], Draw], Broken], data: st.DataObject
+    order: dict[str, Any],
+    envelope: bool,
+    mutation: Callable[[dict[str, Any], Draw], Broken],
+    data: st.DataObject,
 ) -> None:
     assert RS.is_valid(_wrap(order, envelope)[0])
     path, keyword, field = mutation(order, data.draw)

@@ -156,7 +156,9 @@ def test_non_decimal_bad_amount_names_the_range(cart_order: dict[str, Any], valu
 
 
 def test_decimal_number_with_zero_fraction_is_also_an_error(cart_order: dict[str, Any]) -> None:
-    doc = check(envelope(json.loads(json.dumps(cart_order).replace('"totalPrice": "9111"', '"totalPrice": 91.0'))))
+    doc = check(
+        envelope(json.loads(json.dumps(cart_order).replace('"totalPrice": "9111"', '"totalPrice": 91.0')))
+    )
     finding = one_error(doc, "ecomOrder.totalPrice")
     assert "integer cents" in finding.message
 
@@ -217,7 +219,9 @@ def test_missing_field_is_reported_at_the_field(cart_order: dict[str, Any]) -> N
     assert all("missing" in f.message for f in errors(doc))
 
 
-@pytest.mark.parametrize(("data", "kind"), [([], "an array"), ("cart", "a string"), (None, "null"), (42, "a number")])
+@pytest.mark.parametrize(
+    ("data", "kind"), [([], "an array"), ("cart", "a string"), (None, "null"), (42, "a number")]
+)
 def test_a_document_that_is_not_an_object(data: Any, kind: str) -> None:
     finding = one_error(check(data), None)
     assert "order object" in finding.message and kind in finding.message
@@ -244,7 +248,9 @@ def test_bare_order_and_envelope_are_both_valid(cart_order: dict[str, Any]) -> N
         (lambda o: o.pop("email"), "email"),
     ],
 )
-def test_bare_order_paths_have_no_ecomorder_prefix(cart_order: dict[str, Any], mutate: Any, path: str) -> None:
+def test_bare_order_paths_have_no_ecomorder_prefix(
+    cart_order: dict[str, Any], mutate: Any, path: str
+) -> None:
     mutate(cart_order)
     one_error(check(copy.deepcopy(cart_order)), path)
     one_error(check(envelope(cart_order)), f"ecomOrder.{path}")
@@ -319,7 +325,12 @@ def test_a_document_that_did_not_load_is_left_as_it_is() -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [{1: "one"}, {True: 1}, {"email": b"a@example.com"}, {"abandonedDate": datetime(2016, 9, 14, tzinfo=timezone.utc)}],
+    [
+        {1: "one"},
+        {True: 1},
+        {"email": b"a@example.com"},
+        {"abandonedDate": datetime(2016, 9, 14, tzinfo=timezone.utc)},
+    ],
     ids=["int-key", "bool-key", "bytes", "datetime"],
 )
 def test_check_never_raises_for_non_json_data(cart_order: dict[str, Any], extra: dict[Any, Any]) -> None:
@@ -329,7 +340,8 @@ def test_check_never_raises_for_non_json_data(cart_order: dict[str, Any], extra:
     assert errors(doc)
 
 
-# --------------------------------------------------------------------------- run, ValidateSummary, format_path
+# --------------------------------------------------------------------------- run, ValidateSummary,
+# format_path
 
 
 class RecordingReporter:
@@ -378,7 +390,11 @@ def test_summary_counts_warnings_and_validity(cart_order: dict[str, Any]) -> Non
     summary = ValidateSummary()
     validator = Validator(ValidateOptions(now=NOW))
     warned = dict(cart_order, colour="red", size="L", externalcheckoutid="w")
-    for doc in [Document(Origin("a"), envelope(cart_order)), Document(Origin("b"), warned), Document(Origin("c"), [])]:
+    for doc in [
+        Document(Origin("a"), envelope(cart_order)),
+        Document(Origin("b"), warned),
+        Document(Origin("c"), []),
+    ]:
         summary.add(validator.check(doc))
     assert summary.as_dict() == {"documents": 3, "valid": 2, "invalid": 1, "warnings": 2, "files": 0}
     assert not summary.ok

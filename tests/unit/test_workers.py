@@ -63,10 +63,13 @@ def batch(tmp_path: Path, cart_order: dict[str, Any]) -> Path:
             order["email"] = "other@example.com"
         folder = root / f"d{i // 150}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"cart-{i:04}.json").write_text(json.dumps({"ecomOrder": order}, indent=2), encoding="utf-8")
+        (folder / f"cart-{i:04}.json").write_text(
+            json.dumps({"ecomOrder": order}, indent=2), encoding="utf-8"
+        )
     (root / "d0" / "broken.json").write_text('{"ecomOrder": {', encoding="utf-8")
     (root / "d1" / "three.ndjson").write_text(
-        "".join(json.dumps({**cart_order, "externalcheckoutid": f"nd-{n}"}) + "\n" for n in range(3)), encoding="utf-8"
+        "".join(json.dumps({**cart_order, "externalcheckoutid": f"nd-{n}"}) + "\n" for n in range(3)),
+        encoding="utf-8",
     )
     (root / "d2" / "cart.yaml").write_text("ecomOrder:\n  email: a@example.com\n", encoding="utf-8")
     return root
@@ -87,13 +90,16 @@ def test_every_core_reports_what_one_process_reports(batch: Path, monkeypatch: p
     assert parallel.summary == alone.summary and parallel.advanced == alone.advanced == alone.summary["files"]
     found = {m for _, findings in alone.rows for _, m, _ in findings}
     assert any("XYZ" in m for m in found) and any("abandoned_date" in m for m in found)
-    assert any("co-5" in m and "different content" in m for m in found)  # the duplicate, across workers' chunks
+    # the duplicate, across workers' chunks
+    assert any("co-5" in m and "different content" in m for m in found)
     assert any("not valid JSON" in m for m in found)
     assert any("in the future" in m for m in found) and not any("connectionid" in m for m in found)
     assert alone.summary["documents"] == workers.MIN_FILES + 37 + 1 + 3 + 1
 
 
-def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The entry point loads the CLI with Ctrl-C ending the process outright and the cyclic collector
     off; a command gets KeyboardInterrupt back and the collector on, after a freeze of what start-up made,
     so that a long push still collects."""
@@ -133,7 +139,11 @@ def test_an_ndjson_file_in_a_big_batch_is_streamed_here_in_its_turn(batch: Path)
     results in memory); the parent checks it itself, a line at a time, between the workers' results."""
     validator = core.Validator(core.ValidateOptions(connection="1", now=NOW))
     yields = list(workers.check_sources(load.iter_sources([str(batch)]), validator))
-    ndjson = [(files, docs) for files, docs in yields if any(d.origin.source.endswith(".ndjson") for d, _, _ in docs)]
+    ndjson = [
+        (files, docs)
+        for files, docs in yields
+        if any(d.origin.source.endswith(".ndjson") for d, _, _ in docs)
+    ]
     assert [len(docs) for _, docs in ndjson] == [1, 1, 1] and {files for files, _ in ndjson} == {0}
     assert [d.origin.line for _, docs in ndjson for d, _, _ in docs] == [1, 2, 3]
     order = [str(d.origin) for _, docs in yields for d, _, _ in docs]
@@ -142,6 +152,8 @@ def test_an_ndjson_file_in_a_big_batch_is_streamed_here_in_its_turn(batch: Path)
 
 
 def test_split_keeps_the_order_and_sets_ndjson_files_apart() -> None:
-    a, b, c, d = (load.Source(n, n, f) for n, f in (("a", "json"), ("b", "ndjson"), ("c", "yaml"), ("d", "ndjson")))
+    a, b, c, d = (
+        load.Source(n, n, f) for n, f in (("a", "json"), ("b", "ndjson"), ("c", "yaml"), ("d", "ndjson"))
+    )
     assert list(workers._split([a, b, c, d])) == [[a], b, [c], d]
     assert list(workers._split([a, c])) == [[a, c]] and list(workers._split([b])) == [b]
