@@ -123,3 +123,24 @@ def documents(sources: Iterable[Any], stdin: Any = None) -> list[Any]:
     from acorders.load import load_source
 
     return [doc for source in sources for doc in load_source(source, stdin)]
+
+
+class Recorder:
+    """A reporter (the Reporter protocol) that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.total: int | None = None
+        self.summary: Any = None
+
+    def start(self, total: int | None) -> None:
+        self.total = total
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def item(self, obj: Any) -> None:
+        self.items.append(obj)
+
+    def finish(self, summary: Any) -> None:
+        self.summary = summary

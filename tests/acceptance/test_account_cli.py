@@ -251,3 +251,10 @@ def test_customers_created_by_push_are_listed(ac, sb: Sandbox, tmp_path: Path) -
     (row,) = json.loads(out)
     assert (row["connectionid"], row["externalid"]) == ("1", "carol@example.com")
     assert sb.store.orders()[0]["customerid"] == row["id"]
+
+
+def test_sandbox_with_an_unknown_duplicates_mode_is_a_usage_error(run_cli) -> None:
+    """Said before anything starts, as a usage error (it was an 'unexpected BadParameter', exit 1)."""
+    code, out, err = run_cli(["sandbox", "--port", "0", "--duplicates", "sometimes"])
+    assert code == 2, (code, err)
+    assert "--duplicates must be reject or accept" in err and "unexpected" not in err and out == ""

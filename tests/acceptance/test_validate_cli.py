@@ -508,6 +508,7 @@ def test_schema_prints_the_bundled_schema(run_cli, repo_root: Path) -> None:
     assert json.loads(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
+@pytest.mark.slow
 def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
     """`acorders validate` from cron builds one command's parser; help and groups still see every command."""
     import acorders.cli.app as cli
@@ -530,6 +531,7 @@ def test_main_builds_only_the_command_asked_for(samples_dir: Path) -> None:
     assert json.loads(done.stdout)["summary"]["documents"] == 8
 
 
+@pytest.mark.slow
 def test_the_console_entry_gives_a_big_batch_the_same_answer(
     run_cli, tmp_path: Path, cart_order: dict[str, Any]
 ) -> None:
@@ -560,6 +562,7 @@ def test_the_console_entry_gives_a_big_batch_the_same_answer(
     assert json.loads(out)["summary"]["invalid"] == len([i for i in range(MIN_FILES + 20) if i % 97 == 3])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="process groups and fork")
 def test_ctrl_c_at_any_moment_of_a_big_batch_stops_it_without_a_traceback(
     tmp_path: Path, cart_order: dict[str, Any]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from acorders import launch, load
+from acorders import load
 from acorders import validate as core
 from acorders.validate import parallel as workers
 
@@ -95,43 +95,6 @@ def test_every_core_reports_what_one_process_reports(batch: Path, monkeypatch: p
     assert any("not valid JSON" in m for m in found)
     assert any("in the future" in m for m in found) and not any("connectionid" in m for m in found)
     assert alone.summary["documents"] == workers.MIN_FILES + 37 + 1 + 3 + 1
-
-
-def test_loading_ends_at_ctrl_c_without_the_collector_and_commands_run_as_usual(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The entry point loads the CLI with Ctrl-C ending the process outright and the cyclic collector
-    off; a command gets KeyboardInterrupt back and the collector on, after a freeze of what start-up made,
-    so that a long push still collects."""
-    import gc
-    import signal
-    import sys
-
-    import acorders.cli.app
-
-    seen: dict[str, Any] = {}
-
-    def command(on_start: Any = None) -> None:
-        seen["loading"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
-        assert on_start is launch.loaded
-        on_start()  # what every command's wrapper does first
-        seen["running"] = (gc.isenabled(), signal.getsignal(signal.SIGINT))
-        seen["frozen"] = gc.get_freeze_count()
-
-    monkeypatch.setattr(acorders.cli.app, "main", command)
-    monkeypatch.setattr(sys, "argv", ["acorders", "--version"])
-    before = signal.getsignal(signal.SIGINT)
-    try:
-        launch.main()
-    finally:
-        gc.unfreeze()
-        gc.enable()
-        signal.signal(signal.SIGINT, before)
-    assert seen["loading"] == (False, signal.SIG_DFL)
-    assert seen["running"] == (True, signal.default_int_handler) and seen["frozen"] > 0
-    frozen = gc.get_freeze_count()
-    launch.loaded()  # not loading (in-process use, these tests): nothing to do
-    assert gc.isenabled() and gc.get_freeze_count() == frozen and signal.getsignal(signal.SIGINT) is before
 
 
 def test_an_ndjson_file_in_a_big_batch_is_streamed_here_in_its_turn(batch: Path) -> None:

@@ -19,33 +19,12 @@ from acorders.push import send
 from acorders.push.customers import CustomerResolver
 from acorders.push.ledger import DONE, PENDING, REJECTED, Key, Ledger, content_hash
 from acorders.sandbox import Sandbox
-from tests.helpers import SECRET_KEY, cart, envelope, records_per_checkout, sandbox
+from tests.helpers import SECRET_KEY, Recorder, cart, envelope, records_per_checkout, sandbox
 
 
 def fast_sleep(seconds: float) -> None:
     """Retries and backoff without waiting them out (the real client sleeps up to 30 s)."""
     time.sleep(min(seconds, 0.005))
-
-
-class Recorder:
-    """A reporter that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.items: list[PushResult] = []
-        self.total: int | None = None
-        self.summary: PushSummary | None = None
-
-    def start(self, total: int | None) -> None:
-        self.total = total
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def item(self, obj: PushResult) -> None:
-        self.items.append(obj)
-
-    def finish(self, summary: PushSummary) -> None:
-        self.summary = summary
 
 
 def doc(

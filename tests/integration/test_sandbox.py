@@ -547,6 +547,7 @@ def test_ipv6_loopback_accepted() -> None:
         assert Client(sb).get("/users/me").ok
 
 
+@pytest.mark.slow
 def test_serve_blocks_until_ctrl_c() -> None:
     code = (
         "import sys; from acorders.sandbox import serve, SandboxConfig\n"
