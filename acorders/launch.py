@@ -1,7 +1,8 @@
 """The console entry point (``acorders``, ``python -m acorders``): start-up settings, then the CLI.
 
 While the CLI loads, Ctrl-C simply ends the process and the cyclic garbage collector rests; as a command
-starts (``loaded``, called by the CLI's error handler) both are back to normal.
+starts (``loaded``, called by the CLI's error handler) both are back to normal; once it has finished,
+Ctrl-C ends the process again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ def main() -> None:
     gc.disable()
     from acorders.cli.app import main as cli
 
-    cli(on_start=loaded)
+    try:
+        cli(on_start=loaded)
+    finally:
+        # The command is over (its output written, its status decided): a Ctrl-C now ends the process as
+        # the signal does, rather than as a KeyboardInterrupt traceback from the interpreter's shutdown.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def loaded() -> None:
