@@ -63,7 +63,7 @@ class PushOutcome:
     summary: PushSummary
     status: ExitStatus
     results: list[PushResult]
-    moves: list[str]  # one line per file moved by --move-pushed / --move-failed
+    moves: list[str]  # one line per file moved, or left where it is, by --move-pushed / --move-failed
 
 
 @dataclass
@@ -84,8 +84,11 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     lister = collect_sources if listed_first else iter_sources
     sources = lister(request.paths, request.fmt)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
+    moving = moving and not options.dry_run
     with ExitStack() as stack:
         target = _target(request, stack)
+        # what each file is before it is read: only a file still exactly that is moved afterwards
+        read = spool.stamps(sources) if moving else {}
         prepared = prepare(
             sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run
         )
@@ -93,10 +96,12 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
         summary, status, results = run_push(
             prepared, pusher, options, reporter, account=target.url, ledger=target.ledger
         )
-        moves = []
-        if moving and not options.dry_run:
-            moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed)
-    return PushOutcome(summary, status, results, moves)
+        moves = spool.Moves()
+        if moving:
+            moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed, read)
+    if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
+        status = ExitStatus.TEMPORARY
+    return PushOutcome(summary, status, results, moves.lines)
 
 
 def _target(request: PushRequest, stack: ExitStack) -> _Target:
