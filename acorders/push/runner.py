@@ -55,6 +55,7 @@ class PushRequest:
     state_dir: Path | None = None
     options: PushOptions = field(default_factory=PushOptions)
     on_request: Callable[[Any], None] | None = None  # -v: called with each RequestLog
+    on_skip: Callable[[str], None] | None = None  # told of each file a directory walk skips (a FIFO)
     stdin: IO[bytes] | None = None
 
 
@@ -82,7 +83,7 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     moving = options.move_pushed is not None or options.move_failed is not None
     listed_first = STDIN in request.paths or moving
     lister = collect_sources if listed_first else iter_sources
-    sources = lister(request.paths, request.fmt)
+    sources = lister(request.paths, request.fmt, on_skip=request.on_skip)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     moving = moving and not options.dry_run
     with ExitStack() as stack:
