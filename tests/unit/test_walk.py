@@ -122,3 +122,22 @@ def test_a_broken_link_named_on_the_command_line_says_so(tmp_path: Path) -> None
         f"broken symbolic link (its target does not exist): {tmp_path / 'broken.json'}; "
         f"no such file or directory: {missing}"
     )
+
+
+def test_a_folder_that_cannot_be_listed_is_told_and_the_walk_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a" / "1.json")
+    write(tmp_path / "b" / "2.json")
+    write(tmp_path / "c" / "3.json")
+    real = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.basename(path) == "b":
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    names, told = walk(tmp_path)
+    assert names == [os.path.join("a", "1.json"), os.path.join("c", "3.json")]
+    assert told == [f"warning: skipped the folder {tmp_path / 'b'}: cannot list it (Permission denied)"]
