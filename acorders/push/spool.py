@@ -186,12 +186,22 @@ def move_no_clobber(path: str | Path, folder: Path, was: Stamp | None = None) ->
             raise
         return _move_across(path, folder, name, was)
     if placed is None:  # no hard links there: renamed onto a name reserved for it, nothing left behind
-        return _rename_reserved(path, folder, name, was)
+        return _rename_reserved(path, folder, name) if was is None or stamp(path) == was else None
     if was is not None and os.stat(placed).st_ino != was.inode:  # replaced between the check and the link
         os.unlink(placed)
         return None
-    os.unlink(path)
+    _take_away(path, placed)
     return placed
+
+
+def _take_away(src: str, placed: Path) -> None:
+    """Unlink the source now that ``placed`` holds it; if that fails the file stays where it was, and
+    only there (the next run moves it once, not twice)."""
+    try:
+        os.unlink(src)
+    except OSError:
+        os.unlink(placed)
+        raise
 
 
 def _place(src: str, folder: Path, name: str) -> Path | None:
@@ -209,11 +219,9 @@ def _place(src: str, folder: Path, name: str) -> Path | None:
     raise AssertionError("unreachable: candidates() never ends")  # pragma: no cover
 
 
-def _rename_reserved(src: str, folder: Path, name: str, was: Stamp | None) -> Path | None:
+def _rename_reserved(src: str, folder: Path, name: str) -> Path:
     """Without hard links: make an empty file under a free name (O_EXCL: only if no file has it), then
     rename ``src`` over that one file, and only that one."""
-    if was is not None and stamp(src) != was:
-        return None
     for candidate in candidates(folder, name):
         try:
             fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
@@ -243,13 +251,13 @@ def _move_across(src: str, folder: Path, name: str, was: Stamp | None) -> Path |
             return None
         shutil.copystat(src, tmp)
         os.fsync(out)
-        placed = _place(tmp, folder, name) or _rename_reserved(tmp, folder, name, None)
+        placed = _place(tmp, folder, name) or _rename_reserved(tmp, folder, name)
     finally:
         os.close(out)
         if os.path.lexists(tmp):
             os.unlink(tmp)
     _fsync_dir(folder)  # the copy is on disk under its name before the source goes
-    os.unlink(src)
+    _take_away(src, placed)
     return placed
 
 

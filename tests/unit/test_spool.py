@@ -215,3 +215,21 @@ def test_a_move_that_fails_is_told_and_the_others_go_on(tmp_path: Path) -> None:
     assert moves.lines[0].endswith("; left for the next run")
     assert moves.lines[1] == f"moved {bad} -> {tmp_path / 'failed' / 'bad.json'}"
     assert good.exists()
+
+
+def test_a_source_that_cannot_be_unlinked_stays_only_where_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "out" / "cart.json", "c")
+    real = os.unlink
+
+    def unlink(target: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(target) == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        real(target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(PermissionError):
+        spool.move_no_clobber(path, tmp_path / "done", spool.stamp(str(path)))
+    assert path.read_text() == "c"
+    assert list((tmp_path / "done").iterdir()) == []  # not in two places: the next run moves it once
