@@ -130,6 +130,7 @@ def push(
             workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed
         ),
         on_request=request_logger(env) if verbose else None,
+        on_skip=env.log,
         stdin=env.stdin,
     )
     reporter = build_reporter(output.value, env, quiet=quiet, key="results")

@@ -37,7 +37,8 @@ def validate(
     fmt = format.value if format else None
     # Off a terminal nothing needs the count first (a progress bar does): checking starts during the walk.
     listed_first = env.stderr_isatty or load.STDIN in paths
-    sources = load.collect_sources(paths, fmt) if listed_first else load.iter_sources(paths, fmt)
+    lister = load.collect_sources if listed_first else load.iter_sources
+    sources = lister(paths, fmt, on_skip=env.log)  # a FIFO in a folder: skipped, said on stderr
     reporter = build_reporter(output.value, env, quiet=quiet)
     return stage.run(sources, stage.Validator(options), reporter, env.stdin).status
 

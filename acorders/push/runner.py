@@ -55,6 +55,7 @@ class PushRequest:
     state_dir: Path | None = None
     options: PushOptions = field(default_factory=PushOptions)
     on_request: Callable[[Any], None] | None = None  # -v: called with each RequestLog
+    on_skip: Callable[[str], None] | None = None  # told of each file a directory walk skips (a FIFO)
     stdin: IO[bytes] | None = None
 
 
@@ -63,7 +64,7 @@ class PushOutcome:
     summary: PushSummary
     status: ExitStatus
     results: list[PushResult]
-    moves: list[str]  # one line per file moved by --move-pushed / --move-failed
+    moves: list[str]  # one line per file moved, or left where it is, by --move-pushed / --move-failed
 
 
 @dataclass
@@ -82,10 +83,13 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     moving = options.move_pushed is not None or options.move_failed is not None
     listed_first = STDIN in request.paths or moving
     lister = collect_sources if listed_first else iter_sources
-    sources = lister(request.paths, request.fmt)
+    sources = lister(request.paths, request.fmt, on_skip=request.on_skip)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
+    moving = moving and not options.dry_run
     with ExitStack() as stack:
         target = _target(request, stack)
+        # what each file is before it is read: only a file still exactly that is moved afterwards
+        read = spool.stamps(sources) if moving else {}
         prepared = prepare(
             sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run
         )
@@ -93,10 +97,12 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
         summary, status, results = run_push(
             prepared, pusher, options, reporter, account=target.url, ledger=target.ledger
         )
-        moves = []
-        if moving and not options.dry_run:
-            moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed)
-    return PushOutcome(summary, status, results, moves)
+        moves = spool.Moves()
+        if moving:
+            moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed, read)
+    if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
+        status = ExitStatus.TEMPORARY
+    return PushOutcome(summary, status, results, moves.lines)
 
 
 def _target(request: PushRequest, stack: ExitStack) -> _Target:

@@ -5,6 +5,10 @@ as validating 1,500 files, and `acorders validate outbox/` runs every few minute
 what ``work`` needs through fork; the first one warms up and forks the others from itself. Tasks are
 handed out as the caller produces them (a directory still being walked), so no core waits for the whole
 list.
+
+A worker never outlives the process that forked it: the end of its task pipe tells it when it is idle,
+and when it is blocked where no pipe reaches it (open() on a FIFO named on the command line) the kernel
+kills it as its parent ends (Linux: PR_SET_PDEATHSIG), or a thread watching for the parent does.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import os
 import pickle
 import signal
 import struct
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import Any, NoReturn
 
 _HEADER = struct.Struct("<iI")  # task number (-1: the worker failed), payload length
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_WATCH_EVERY = 0.5  # seconds between looks at the parent, where the kernel cannot be asked
 
 
 class WorkerError(RuntimeError):
@@ -43,13 +52,14 @@ class ForkPool:
         # Ctrl-C is the parent's to report: it stops the workers. Held off until the child ignores it, so
         # that a worker never dies of it first and looks to the parent like a crash.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        parent = os.getpid()
         try:
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child; measured through the parent's results
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 _close(*self.tasks, *self.results)
-                _worker(workers[0], workers[1:], work, warm)
+                _worker(parent, workers[0], workers[1:], work, warm)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         _close(*(fd for pair in workers for fd in pair))
@@ -151,16 +161,19 @@ class _Run:
 
 
 def _worker(
+    parent: int,
     mine: tuple[int, int],
     others: list[tuple[int, int]],
     work: Callable[[Any], Any],
     warm: Callable[[], Any] | None,
 ) -> NoReturn:
     """A worker's whole life: warm up, fork the ``others`` (each keeps only its own pipes), serve tasks,
-    reap. Never returns into the parent's code, never flushes the parent's buffers."""
+    reap. Never returns into the parent's code, never flushes the parent's buffers, never outlives
+    ``parent``."""
     status = 0
     children: list[int] = []
     try:
+        kernel_watches = _die_with(parent)
         # how the parent stops us (SIGINT is ignored, see ForkPool)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         gc.disable()  # a worker's results pile up and make every collection longer; nothing here makes cycles
@@ -168,13 +181,16 @@ def _worker(
             warm()
         if others:
             signal.signal(signal.SIGTERM, lambda *_: _stop(children))  # the parent stops the pool through us
+        me = os.getpid()
         for theirs in others:
             pid = os.fork()
             if pid == 0:
                 _close(*mine, *(fd for pair in others if pair is not theirs for fd in pair))
-                _worker(theirs, [], work, None)
+                _worker(me, theirs, [], work, None)
             children.append(pid)
         _close(*(fd for pair in others for fd in pair))
+        if not kernel_watches:  # started only now: the forks above copy no thread
+            threading.Thread(target=_watch, args=(parent,), daemon=True).start()
         tasks, results = mine
         while header := _read_exactly(tasks, _HEADER.size):
             index, length = _HEADER.unpack(header)
@@ -189,6 +205,36 @@ def _worker(
             with suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         os._exit(status)
+
+
+def _die_with(parent: int) -> bool:
+    """Be killed when ``parent`` ends, even blocked in open(); end now if it already has. False: the
+    kernel cannot be asked, a thread must watch."""
+    kernel_watches = _pdeathsig()
+    if os.getppid() != parent:  # it ended before the kernel was asked
+        os._exit(1)
+    return kernel_watches
+
+
+def _pdeathsig() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills this process when the thread that forked it
+    ends (the pool is made by the thread that runs the command). False where there is no such call."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(parent: int) -> None:
+    """Where the kernel cannot be asked: a thread that ends the worker once ``parent`` is gone."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_EVERY)
+    os._exit(1)
 
 
 def _stop(children: list[int]) -> NoReturn:
