@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from acorders.load import STDIN_NAME, Source
-from acorders.models import Action, PushResult
+from acorders.models import Action, PushResult, display_name
 
 PUSHED = {Action.CREATED, Action.UPDATED, Action.UNCHANGED, Action.RECOVERED}
 SETTLED_BAD = {Action.INVALID, Action.REJECTED}
@@ -43,7 +43,7 @@ def move_settled(
         if target is None or real.parent == target.resolve():  # already in place (folder inside the outbox)
             continue
         moved = move_atomically(Path(source.path), target)
-        log.append(f"moved {source.name} -> {moved}")
+        log.append(f"moved {display_name(source.name)} -> {display_name(str(moved))}")
     return log
 
 
