@@ -178,3 +178,12 @@ def test_odd_names_in_a_batch_big_enough_for_the_workers(run_cli, tmp_path: Path
     invalid = [d["source"] for d in data["documents"] if not d["valid"]]
     assert invalid[0] == f"{folder}/cart-00000\\xff\\x1b.json"
     assert len(invalid) == len(range(0, MIN_FILES + 10, 50))
+
+
+def test_an_odd_name_given_on_the_command_line(run_cli, sb: Sandbox, tmp_path: Path) -> None:
+    path = os.fsdecode(write_named(tmp_path / "outbox", NOT_UTF8, cart(7)))  # as argv hands it over
+    env = account_env(sb, tmp_path / "state", KEY)
+    code, out, err = run_cli(["push", path, "-o", "json", "--rate", "1000"], env=env)
+    assert code == 0, err
+    (result,) = json_results(out)["results"]
+    assert result["action"] == "created" and result["source"] == shown(tmp_path / "outbox", NOT_UTF8)
