@@ -125,15 +125,39 @@ def _read_profile(path: Path, name: str, *, explicit: bool) -> tuple[dict[str, A
         return {}, []
     if not isinstance(section, dict):
         raise ConfigError(f"profile {name!r} in {path} must be a table: [{name}]")
-    warnings = []
     has_key = any(isinstance(v, dict) and v.get("api_key") for v in [data, *data.values()]) or any(
         isinstance(v, dict) and v.get("api_key") for v in (data.get("profiles") or {}).values()
     )
-    if has_key and os.name == "posix":
+    return section, permission_warnings(path, has_key) if os.name == "posix" else []
+
+
+_OTHERS_READ = stat.S_IRGRP | stat.S_IROTH
+_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
+
+
+def permission_warnings(path: Path, has_key: bool) -> list[str]:
+    """Who else can read the key, or change where it goes. A file holding a key must be the owner's alone.
+    Any file others can write, key or not, lets them point the key (from the environment, say) at a
+    server of theirs; so does a directory anyone can write, where the file can be replaced."""
+    out: list[str] = []
+    try:
         mode = path.stat().st_mode
-        if mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.append(f"{path} holds an API key and is readable by other users; run: chmod 600 {path}")
-    return section, warnings
+        folder = path.parent.stat().st_mode
+    except OSError:
+        return out
+    if has_key and mode & (_OTHERS_READ | _OTHERS_WRITE):
+        out.append(f"{path} holds an API key and other users can read or change it; run: chmod 600 {path}")
+    elif mode & _OTHERS_WRITE:
+        out.append(
+            f"{path} is writable by other users, who could send your API key to a server of theirs; "
+            f"run: chmod go-w {path}"
+        )
+    if folder & stat.S_IWOTH:
+        out.append(
+            f"{path.parent} is writable by every user, who could replace {path.name} and send your API "
+            f"key elsewhere; run: chmod o-w {path.parent} (or keep the config elsewhere)"
+        )
+    return out
 
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}

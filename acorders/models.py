@@ -11,6 +11,7 @@ This is also the one place that says what identifies a cart or an order (``blank
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
@@ -24,14 +25,50 @@ class Severity(str, Enum):
     INFO = "info"  # not a problem: e.g. a customerid that push resolves
 
 
+def display_name(name: str) -> str:
+    """A file name as text that can be printed, stored and written as UTF-8, and read back losslessly.
+
+    On POSIX a name is bytes: os.walk and argv turn those that are not UTF-8 into surrogates, which SQLite
+    and UTF-8 output refuse; ESC or a newline in a name would drive the terminal. Those become ``\\xNN``
+    (a byte that is not UTF-8, or an ASCII control), ``\\n``, ``\\t``, ``\\r``, ``\\uXXXX`` (any other
+    character str.isprintable refuses: C1 controls, bidi overrides) and a backslash ``\\\\`` (on Windows
+    it is the separator, and kept). An ordinary name is returned as it is, after one C-level check."""
+    if name.isprintable() and _BACKSLASH not in name:
+        return name
+    return "".join(c if c.isprintable() and c != _BACKSLASH else _escape(c) for c in name)
+
+
+def printable(text: str) -> str:
+    """Text from a document or a server, for a terminal: escaped as display_name does, backslashes aside
+    (this is for reading, not for reading back)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+_BACKSLASH = "\\" if os.sep == "/" else "\0"  # never found on Windows: there it is not escaped
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x80 or 0xDC80 <= code <= 0xDCFF:  # an ASCII control, or a byte os.fsdecode could not decode
+        return f"\\x{code & 0xFF:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 class Origin(NamedTuple):
     """Where a document came from, so every message can point at it."""
 
-    source: str  # the path as the user gave it, or "<stdin>"
+    source: str  # the path as the user gave it (what opens the file), or "<stdin>"
     line: int | None = None  # 1-based line where the document starts; None for a whole-file error
 
     def __str__(self) -> str:
-        return self.source if self.line is None else f"{self.source}:{self.line}"
+        """For people and the ledger: the name escaped (display_name), and the line."""
+        name = display_name(self.source)
+        return name if self.line is None else f"{name}:{self.line}"
 
 
 class Finding(NamedTuple):
@@ -223,7 +260,7 @@ class PushResult:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "source": self.origin.source,
+            "source": display_name(self.origin.source),
             "line": self.origin.line,
             "externalcheckoutid": self.externalcheckoutid,
             "externalid": self.externalid,

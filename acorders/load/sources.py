@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from acorders.errors import UsageError
+from acorders.models import display_name
 
 FORMATS = ("json", "yaml", "ndjson")
 EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".ndjson": "ndjson", ".jsonl": "ndjson"}
@@ -62,7 +63,7 @@ def iter_sources(
             problems.setdefault(_missing(raw), []).append(raw)
     if problems:
         raise UsageError(
-            "; ".join(f"{what}: {', '.join(names)}" for what, names in problems.items()),
+            "; ".join(f"{what}: {', '.join(map(display_name, names))}" for what, names in problems.items()),
             hint="give files, directories, or - for standard input",
         )
     return _expand(given, fmt, on_skip or _ignore)
@@ -108,7 +109,7 @@ def _walk(root: str, on_skip: OnSkip) -> Iterator[Source]:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_name)
         except OSError as exc:
-            on_skip(f"warning: skipped the folder {folder}: cannot list it ({exc.strerror})")
+            on_skip(f"warning: skipped the folder {display_name(folder)}: cannot list it ({exc.strerror})")
             continue
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
         subfolders = []
@@ -127,7 +128,8 @@ def _walk(root: str, on_skip: OnSkip) -> Iterator[Source]:
             if kind is True:
                 yield Source(prefix + name, prefix + name, fmt)
             elif kind is False:
-                on_skip(f"warning: skipped {prefix + name}: {_kind(prefix + name)}, not a regular file")
+                shown = display_name(prefix + name)
+                on_skip(f"warning: skipped {shown}: {_kind(prefix + name)}, not a regular file")
         pending.extend(reversed(subfolders))
 
 

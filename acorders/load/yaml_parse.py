@@ -9,6 +9,7 @@ from acorders.load.base import LoadError
 from acorders.models import Document, Origin
 
 MAX_YAML_NODES = 200_000  # expanded size; stops alias bombs ("billion laughs") before they are built
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _yaml_loader() -> type:
@@ -17,10 +18,13 @@ def _yaml_loader() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[misc, valid-type]
-        """Safe loading; timestamps stay strings (the schema checks them); duplicate keys are errors."""
+        """Safe loading; timestamps stay strings (the schema checks them); duplicate keys are errors.
+        Merge keys (``<<: *base``) are YAML's way to share fields: the mapping's own keys override the
+        merged ones, so only its own keys can be duplicates."""
 
         def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-            keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+            own = [k for k, _ in node.value if k.tag != _MERGE]  # the safe constructor merges the rest
+            keys = [self.construct_object(k, deep=deep) for k in own]
             for i, key in enumerate(keys):
                 if key in keys[:i]:
                     raise yaml.constructor.ConstructorError(

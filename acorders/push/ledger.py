@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from acorders.errors import ConfigError, LockTimeout
-from acorders.models import canonical_bytes
+from acorders.models import canonical_bytes, display_name
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
@@ -76,6 +76,18 @@ def _when_unlocked(step: Callable[[], None], seconds: float = _BUSY_S, pause: fl
             if "locked" not in str(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(pause)
+
+
+def _storable(text: str | None) -> str | None:
+    """SQLite stores UTF-8: a file name that is not (os.fsdecode's surrogates) is stored escaped, as
+    every report shows it (models.display_name)."""
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return display_name(text)
 
 
 def content_hash(order: Mapping[str, Any]) -> str:
@@ -205,7 +217,14 @@ class Ledger:
     def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
         """Commit the intent before the request: a crash after it leaves a pending row to settle."""
         self._upsert(
-            key, ac_id=ac_id, hash=digest, state=PENDING, action=None, status=None, error=None, source=source
+            key,
+            ac_id=ac_id,
+            hash=digest,
+            state=PENDING,
+            action=None,
+            status=None,
+            error=None,
+            source=_storable(source),
         )
 
     def settle(
@@ -223,6 +242,7 @@ class Ledger:
     ) -> None:
         """Record the outcome, and append it to the history, in one transaction."""
         now = time.time()
+        source, error = _storable(source), _storable(error)
         entry = (*key, ac_id, digest, state, action, status, error, recovered_to, source, now)
         event = (now, *key, action, ac_id, status, error, source)
         with self._mutex:

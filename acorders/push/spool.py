@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from acorders.load import STDIN_NAME, Source
-from acorders.models import Action, PushResult
+from acorders.models import Action, PushResult, display_name
 
 PUSHED = {Action.CREATED, Action.UPDATED, Action.UNCHANGED, Action.RECOVERED}
 SETTLED_BAD = {Action.INVALID, Action.REJECTED}
@@ -152,11 +152,15 @@ def _move_one(name: str, path: str, folder: Path, was: Stamp | None) -> tuple[st
         moved = move_if_unchanged(path, folder, was)
     except OSError as exc:
         if isinstance(exc, FileNotFoundError) and not os.path.lexists(path):
-            return f"{name}: {GONE}", True
-        return f"cannot move {name} to {folder}: {exc.strerror or exc}; left for the next run", False
+            return f"{display_name(name)}: {GONE}", True
+        why = exc.strerror or exc
+        return (
+            f"cannot move {display_name(name)} to {display_name(str(folder))}: {why}; left for the next run",
+            False,
+        )
     if isinstance(moved, str):
-        return f"{name}: {moved}", True
-    return f"moved {name} -> {moved}", True
+        return f"{display_name(name)}: {moved}", True
+    return f"moved {display_name(name)} -> {display_name(str(moved))}", True
 
 
 def move_if_unchanged(path: str, folder: Path, was: Stamp | None) -> Path | str:

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from acorders.environment import Environment
-from acorders.models import Document
+from acorders.models import Document, display_name
 from acorders.report.base import BaseReporter, Item, Summary
 
 
 def document_dict(doc: Document) -> dict[str, Any]:
     return {
-        "source": doc.origin.source,
+        "source": display_name(doc.origin.source),
         "line": doc.origin.line,
         "valid": doc.valid,
         "errors": [f.as_dict() for f in doc.findings],
@@ -21,6 +21,18 @@ def document_dict(doc: Document) -> dict[str, Any]:
 
 def _item_dict(obj: Item) -> dict[str, Any]:
     return document_dict(obj) if isinstance(obj, Document) else obj.as_dict()
+
+
+def _json(obj: Any) -> str:
+    """Non-ASCII text as it is; but a string UTF-8 cannot hold (a lone surrogate in the id of an invalid
+    cart) is written as JSON's \\u escape, so the output is always UTF-8 and loses nothing."""
+    text = json.dumps(obj, ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(obj)
+    return text
 
 
 class JsonReporter(BaseReporter):
@@ -34,7 +46,7 @@ class JsonReporter(BaseReporter):
     def item(self, obj: Item) -> None:
         out = self.env.stdout
         out.write(f'{{"{self.key}": [\n' if self._count == 0 else ",\n")
-        out.write(json.dumps(_item_dict(obj), ensure_ascii=False))
+        out.write(_json(_item_dict(obj)))
         self._count += 1
 
     def finish(self, summary: Summary) -> None:
@@ -49,7 +61,7 @@ class NdjsonReporter(BaseReporter):
     """One object per line on stdout, flushed as it goes; the summary goes to stderr."""
 
     def item(self, obj: Item) -> None:
-        self.env.stdout.write(json.dumps(_item_dict(obj), ensure_ascii=False) + "\n")
+        self.env.stdout.write(_json(_item_dict(obj)) + "\n")
         self.env.stdout.flush()
 
     def finish(self, summary: Summary) -> None:

@@ -13,6 +13,7 @@ from acorders.models import (
     PushSummary,
     Severity,
     ValidateSummary,
+    printable,
 )
 from acorders.report.base import BaseReporter, Item, Summary
 
@@ -85,9 +86,9 @@ class TableReporter(BaseReporter):
                 style = _SEVERITY_STYLE[f.severity]
                 self._rows.append(
                     (
-                        escape(str(obj.origin)),
-                        escape(f.path or ""),
-                        escape(f.message),
+                        escape(str(obj.origin)),  # the name escaped: never raw ESC or newline
+                        escape(printable(f.path or "")),
+                        escape(printable(f.message)),
                         f"[{style}]{f.severity.value}[/]",
                     )
                 )
@@ -147,10 +148,10 @@ def _push_row(result: PushResult) -> tuple[str, ...]:
     if result.planned:
         text += f" ({result.planned})"
     if result.id:
-        text += f" #{escape(result.id)}"
+        text += f" #{escape(printable(result.id))}"
     for e in result.errors:
-        text += "\n  " + escape(f"{e.path}: {e.message}" if e.path else e.message)
-    return (escape(str(result.origin)), escape(cart), text, str(result.status or ""))
+        text += "\n  " + escape(printable(f"{e.path}: {e.message}" if e.path else e.message))
+    return (escape(str(result.origin)), escape(printable(cart)), text, str(result.status or ""))
 
 
 _TAG = re.compile(r"(?<!\\)\[/?[a-z ]*\]")

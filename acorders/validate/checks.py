@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from acorders.models import Finding, Severity, is_cart
+from acorders.validate.messages import whole_decimal_message
 
 INTEGER_REFS = frozenset({"cents", "int32", "id"})
 
@@ -45,8 +46,9 @@ def _field_pass(
     fields: Mapping[str, Mapping[str, str]],
     known_fields_only: bool = False,
 ) -> list[Finding]:
-    """One pass over the order, its products and discounts: unknown fields (warnings), and amounts written
-    as decimals such as 49.0, which JSON Schema counts as integers but are a dollars-for-cents smell (errors).
+    """One pass over the order, its products and discounts: unknown fields (warnings), and integers written
+    as decimals such as 49.0, which JSON Schema counts as integers but are a dollars-for-cents smell in an
+    amount and a sign of a float-typed column in an id or a count (errors).
     This runs for every cart of every batch: an object with nothing to report costs one C-level comparison
     of its keys with the known names and a lookup per integer field; paths are built only for findings."""
     out: list[Finding] = []
@@ -101,12 +103,7 @@ def _object_findings(
     for name in integers:
         value = obj.get(name)
         if value.__class__ is float and value.is_integer():
-            out.append(
-                Finding(
-                    _join(path, name),
-                    f"amounts are integer cents: write {int(value)}, not the decimal {value}",
-                )
-            )
+            out.append(Finding(_join(path, name), whole_decimal_message(known[name], value)))
 
 
 def envelope_warnings(data: Mapping[str, Any]) -> list[Finding]:

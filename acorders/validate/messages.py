@@ -114,10 +114,19 @@ def format_path(parts: Iterable[Any]) -> str | None:
 _DECIMAL = re.compile(r"^\s*-?\d*\.\d+\s*$")
 
 
+def whole_decimal_message(ref: str, value: float) -> str:
+    """An integer field written as 1.0: the words depend on what the field is (amount, id or count)."""
+    if ref == "cents":
+        return f"amounts are integer cents: write {int(value)}, not the decimal {value}"
+    if ref == "id":
+        return f"ids are integers: write {int(value)}, not {value}"
+    return f"must be a whole number: write {int(value)}, not {value}"
+
+
 def _integer_message(ref: str, value: Any) -> str:
     if ref == "cents":
         if isinstance(value, float) and value.is_integer():
-            return f"amounts are integer cents: write {int(value)}, not the decimal {value}"
+            return whole_decimal_message(ref, value)
         if isinstance(value, float) or (isinstance(value, str) and _DECIMAL.match(value)):
             try:
                 cents = round(float(value) * 100)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from acorders.load import reread
 from acorders.models import Document, Finding, Origin, Severity
-from acorders.validate import batch, checks, schema
+from acorders.validate import batch, checks, schema, text
 from acorders.validate.messages import schema_findings
 
 
@@ -61,24 +61,29 @@ class Validator:
         if order is not None and "connectionid" not in order and self.options.connection is not None:
             order["connectionid"] = self.options.connection
         findings = doc.findings
+        unencodable = text.unencodable(doc.data)  # before the schema: jsonschema-rs refuses such keys
+        if unencodable:
+            findings.extend(unencodable)
         try:
             known_only = self._closed.is_valid(doc.data)  # valid, and no undocumented field: the usual case
             valid = known_only or self._rs.is_valid(doc.data)
-        except (
-            ValueError
-        ) as exc:  # data outside the JSON model (loaders refuse it; a guard for other callers)
-            findings.append(Finding(None, f"not JSON data: {exc}"))
+        except ValueError as exc:  # outside the JSON model (loaders refuse it; a guard for other callers)
+            if not unencodable:
+                findings.append(Finding(None, f"not JSON data: {exc}"))
             return None
         if not valid:
             findings.extend(schema_findings(self._rs, doc.data, self._fields))
         if order is None:
             return None
         prefix = "ecomOrder" if order is not doc.data else ""
+        findings.extend(text.id_findings(order, prefix))
         warnings = checks.order_warnings(order, prefix, self._fields, self._now, known_only)
         if warnings:
             findings.extend(warnings)
         if not known_only and isinstance(doc.data, dict):
             findings.extend(checks.envelope_warnings(doc.data))
+        if unencodable:  # findings may quote such strings: make them safe to print and store
+            doc.findings = [text.escaped(f) for f in findings]
         if not doc.valid:  # only what would be sent can conflict
             return None
         return batch.fingerprint(order, prefix, doc.text_hash)
