@@ -14,8 +14,11 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 
@@ -68,15 +71,37 @@ def summarize_body(content: bytes, limit: int = 200) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as non-negative seconds, or None when absent or unparseable (then we back off)."""
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Retry-After (RFC 9110: delay-seconds or an HTTP date) as non-negative seconds from ``now`` (wall
+    clock), or None when absent, unparseable or a date already past (then we back off: a past date says
+    more about the clocks than about the server)."""
     if value is None:
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
-        return None
+        seconds = _seconds_until(value, now)
     return seconds if 0 <= seconds < float("inf") else None
+
+
+def _seconds_until(date: str, now: float) -> float:
+    """Seconds from ``now`` to an HTTP date; -1 when it is not one."""
+    try:
+        when = parsedate_to_datetime(date.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return -1.0
+    if when.tzinfo is None:  # "-0000": UTC, as HTTP dates always are
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() - now
+
+
+def is_record_id(value: Any) -> bool:
+    """An ActiveCampaign record id: a positive integer, as a number or decimal digits. Anything else (an
+    object, 1.5, true, "") names no record: storing it would give carts ids that PUT nowhere."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value > 0
+    digits = isinstance(value, str) and 0 < len(value) <= 20 and value.isascii() and value.isdigit()
+    return digits and int(value) > 0
 
 
 def ids_as_str(record: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +110,46 @@ def ids_as_str(record: dict[str, Any]) -> dict[str, Any]:
         if key.lower().endswith("id") and isinstance(value, int) and not isinstance(value, bool):
             record[key] = str(value)
     return record
+
+
+# -- the key, however a server echoes it ------------------------------------------------------------------
+
+MASK = "***"
+_ENCODED = re.compile(r"\\u[0-9a-fA-F]{4}|&#?[0-9A-Za-z]+;?|%[0-9a-fA-F]{2}")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_DECODINGS = 4  # an echo escaped more than once ("%2541") is still found
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with ``secret`` masked, in clear and wherever decoding shows it: JSON ``\\u`` escapes, HTML
+    character references, percent-encoding, or several of them. Where only decoding shows it, the text
+    comes back decoded (and masked): what is left can show the key to no one."""
+    if not secret:
+        return text
+    out = text.replace(secret, MASK)
+    decoded = out
+    for _ in range(_DECODINGS):
+        if not _ENCODED.search(decoded):
+            break
+        step = unquote(html.unescape(_JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), decoded)))
+        if step == decoded:
+            break
+        decoded = step
+        if secret in decoded:
+            decoded = out = decoded.replace(secret, MASK)
+    return out
+
+
+def redact_json(value: Any, secret: str) -> Any:
+    """A decoded JSON value with ``secret`` masked in every string (json.loads has undone the escapes the
+    bytes were searched for)."""
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, dict):
+        return {redact(k, secret): redact_json(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_json(v, secret) for v in value]
+    return value
 
 
 def pointer_to_path(pointer: Any, root: str) -> str | None:

@@ -1,7 +1,8 @@
 """HTTP client for ActiveCampaign's e-commerce ("Deep Data") API v3: its operations, on the transport.
 
 A create (POST) whose outcome is unknown is never re-sent blindly: it is looked up first, so no cart is
-created twice. Every record comes back with its ids as strings.
+created twice. Every record comes back with its ids as strings, and with an id that is one: a record whose
+id is not (true, 1.5, an object) could not be addressed and is never taken for a found or created one.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from acorders.api.answers import ids_as_str
+from acorders.api.answers import ids_as_str, is_record_id
 from acorders.api.retry import settle_delay
-from acorders.api.transport import Record, Transport
+from acorders.api.transport import Record, Transport, shown
 from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
 
 
@@ -43,6 +44,12 @@ class Client(Transport):
                 raise OutcomeUnknown(
                     f"{unknown.message}; looking it up failed too: {exc.message}", unknown.status
                 ) from None
+            if found is not None and not is_record_id(found.get("id")):
+                raise OutcomeUnknown(
+                    f"{unknown.message}; the look-up found a record whose id is not an id "
+                    f"({shown(found.get('id'))})",
+                    unknown.status,
+                )
             if found is not None:
                 return ids_as_str(found), True
         raise OutcomeUnknown(
@@ -83,12 +90,13 @@ class Client(Transport):
         wanted = {k: str(v) for k, v in wanted.items() if v is not None}
         params = {f"filters[{k}]": v for k, v in wanted.items()}
         rows = self._all("/ecomOrders", params, "ecomOrders")
-        return [r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())]
+        matches = [r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())]
+        return addressable("/ecomOrders", matches)
 
     def list_orders(
         self, *, connectionid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[Record], int]:
-        """One page of orders, oldest first: (records, total)."""
+    ) -> tuple[list[Record], int | None]:
+        """One page of orders, oldest first: (records, meta.total or None when the answer gives none)."""
         params = {
             "filters[connectionid]": connectionid,
             "orders[id]": "ASC",
@@ -101,8 +109,8 @@ class Client(Transport):
 
     def list_connections(
         self, *, service: str | None = None, externalid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[Record], int]:
-        """One page of connections: (records, total)."""
+    ) -> tuple[list[Record], int | None]:
+        """One page of connections: (records, meta.total or None)."""
         params = {
             "filters[service]": service,
             "filters[externalid]": externalid,
@@ -138,17 +146,20 @@ class Client(Transport):
         Drops the account-level row (connectionid "0") and anything the filters matched loosely."""
         params = {"filters[email]": email, "filters[connectionid]": str(connectionid)}
         rows = self._all("/ecomCustomers", params, "ecomCustomers")
-        return [
-            r
-            for r in rows
-            if str(r.get("connectionid")) == str(connectionid)
-            and str(r.get("email") or "").casefold() == email.casefold()
-        ]
+        return addressable(
+            "/ecomCustomers",
+            [
+                r
+                for r in rows
+                if str(r.get("connectionid")) == str(connectionid)
+                and str(r.get("email") or "").casefold() == email.casefold()
+            ],
+        )
 
     def list_customers(
         self, *, email: str | None = None, connectionid: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[Record], int]:
-        """One page of e-commerce customers: (records, total)."""
+    ) -> tuple[list[Record], int | None]:
+        """One page of e-commerce customers: (records, meta.total or None)."""
         params = {
             "filters[email]": email,
             "filters[connectionid]": connectionid,
@@ -177,3 +188,16 @@ class Client(Transport):
         answer = self.request("GET", "/users/me")
         user = answer.get("user")
         return ids_as_str(user) if isinstance(user, dict) else answer
+
+
+def addressable(path: str, matches: list[Record]) -> list[Record]:
+    """The records a look-up matched, if each has an id that is one; RequestFailed otherwise: the record
+    exists (creating it again would duplicate it) but cannot be updated until the server says its id."""
+    for record in matches:
+        if not is_record_id(record.get("id")):
+            raise RequestFailed(
+                f"GET {path}: ActiveCampaign listed the record with an id that is not an id "
+                f"({shown(record.get('id'))}); cannot update it",
+                None,
+            )
+    return matches

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, NoReturn, TypeVar
@@ -19,12 +20,17 @@ from requests.adapters import HTTPAdapter
 from acorders import __version__
 from acorders.api.answers import (
     KEY_HINT,
+    MASK,
+    NOT_JSON,
     classify_network_error,
     config_error_for,
     describe_failure,
     error_for_response,
     ids_as_str,
+    is_record_id,
     parse_json,
+    redact,
+    redact_json,
     retry_after_seconds,
     status_text,
     summarize_body,
@@ -32,8 +38,7 @@ from acorders.api.answers import (
 from acorders.api.ratelimit import RateLimiter
 from acorders.api.retry import Attempts, Retry, backoff_delay
 from acorders.api.stats import ClientStats, RequestLog
-from acorders.errors import ConfigError, OutcomeUnknown, RequestFailed
-from acorders.models import blank
+from acorders.errors import AcordersError, ConfigError, OutcomeUnknown, Rejected, RequestFailed, RunError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,7 @@ Record = dict[str, Any]  # a record as the API returns it (ids as strings)
 
 
 _T = TypeVar("_T", bound="Transport")
+_MAY_HIDE = re.compile(rb"\\u|&|%")  # what a body needs to hide the key from a search of its bytes
 
 
 class _Call(NamedTuple):
@@ -80,8 +86,10 @@ class Transport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter: RateLimiter | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3.
+        ``wall_clock`` (epoch seconds) reads Retry-After dates.
 
         Raises ConfigError for a key that cannot be sent as a header (the low-level errors would quote it)."""
         if not api_key or api_key != api_key.strip() or not (api_key.isascii() and api_key.isprintable()):
@@ -96,6 +104,7 @@ class Transport:
         self.max_retry_seconds = max_retry_seconds
         self._on_request = on_request
         self._sleep = sleep
+        self._wall_clock = wall_clock
         self.limiter = limiter if limiter is not None else RateLimiter(rate, sleep=sleep)
         self.stats = ClientStats()
         self._own_session = session is None
@@ -129,18 +138,23 @@ class Transport:
     ) -> Record:
         """Send one API call with retries; returns the JSON object of a 2xx answer.
 
-        Retries 429 (honouring Retry-After, pausing every thread), 5xx and network errors with backoff,
-        within max_attempts and max_retry_seconds of sleeping. A POST whose outcome is unknown (read
-        timeout, dropped connection, 500/502/504) raises OutcomeUnknown instead of being re-sent."""
+        Retries 429 and 503 (honouring Retry-After, seconds or an HTTP date, pausing every thread), other
+        5xx and network errors with backoff, within max_attempts and max_retry_seconds of sleeping. A POST
+        whose outcome is unknown (read timeout, dropped or reset connection, any 5xx) raises OutcomeUnknown
+        instead of being re-sent. Whatever an exception says has the key masked, however it was echoed."""
         call = _Call.of(method, path, params, body)
         attempts = Attempts(self.max_attempts, self.max_retry_seconds)
         while True:
             if attempts.start() > 1:
                 self.stats.add(retries=1)
-            outcome = self._attempt(call, attempts)
-            if not isinstance(outcome, Retry):
-                return outcome
-            delay = attempts.next_delay(outcome)
+            try:
+                outcome = self._attempt(call, attempts)
+                if not isinstance(outcome, Retry):
+                    return outcome
+                delay = attempts.next_delay(outcome)
+            except AcordersError as exc:
+                self._scrub(exc)
+                raise
             if outcome.pause_everyone:
                 self.limiter.pause(delay)  # every thread holds back, not just this one
             log.debug(
@@ -174,22 +188,18 @@ class Transport:
         self._report(
             RequestLog(call.method, call.rel, status, time.perf_counter() - started, attempts.number, None)
         )
-        content = content.replace(self.__key.encode(), b"***") if self.__key else content  # echoes
+        content = content.replace(self.__key.encode(), MASK.encode())  # echoes in clear; the rest: _scrub
         if 200 <= status < 300:
             return self._decode(call.method, call.path, status, content)
         if status == 429:
-            return self._throttled(resp, attempts)
+            self.stats.add(throttled=1)
+            attempts.failed(f"ActiveCampaign answered {status_text(429)}", 429)
+            return self._wait(self._asked(resp), attempts, 429)
         if status >= 500:
-            self.stats.add(server_errors=1)
-            if call.method == "POST" and status != 503:  # 503: not processed; others: may have been
-                self._unknown(
-                    f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status
-                )
-            attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
-            return Retry(backoff_delay(attempts.number))
-        location = self._redact(resp.headers.get("Location") or "") or None
+            return self._server_error(call, resp, attempts)
+        location = resp.headers.get("Location") or None
         raise error_for_response(
-            status, content, location, path=call.rel, base_url=self.base_url, root=call.root
+            status, self._safe(content), location, path=call.rel, base_url=self.base_url, root=call.root
         )
 
     def _no_answer(
@@ -209,18 +219,37 @@ class Transport:
         attempts.failed(what, None)
         return Retry(backoff_delay(attempts.number))
 
-    def _throttled(self, resp: requests.Response, attempts: Attempts) -> Retry:
-        """A 429: wait as long as Retry-After asks, every thread, unless that is more than the run may
-        spend."""
-        self.stats.add(throttled=1)
-        attempts.failed(f"ActiveCampaign answered {status_text(429)}", 429)
-        asked = retry_after_seconds(resp.headers.get("Retry-After"))
+    def _server_error(self, call: _Call, resp: requests.Response, attempts: Attempts) -> Retry:
+        """A 5xx. To a POST it proves nothing was applied (a 503 neither: the server may have committed
+        first), so the outcome is unknown and the caller looks the record up. A 503's Retry-After (as
+        ActiveCampaign's WooCommerce client reads it: maintenance) holds every thread back, the look-up
+        too. Anything else is tried again."""
+        status = resp.status_code
+        self.stats.add(server_errors=1)
+        asked = self._asked(resp) if status == 503 else None
+        if call.method == "POST":
+            if asked is not None and asked <= attempts.remaining:
+                self.limiter.pause(asked)
+            self._unknown(f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status)
+        attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
+        if asked is None:
+            return Retry(backoff_delay(attempts.number))
+        return self._wait(asked, attempts, status)
+
+    def _asked(self, resp: requests.Response) -> float | None:
+        """The answer's Retry-After in seconds (None: absent, unusable or past)."""
+        return retry_after_seconds(resp.headers.get("Retry-After"), self._wall_clock())
+
+    def _wait(self, asked: float | None, attempts: Attempts, status: int) -> Retry:
+        """A 429 or a 503 with Retry-After: wait as long as asked, every thread, unless that is more than
+        the run may spend."""
         remaining = attempts.remaining
         if asked is not None and asked > remaining and attempts.number < self.max_attempts:
+            doing = "is rate limiting" if status == 429 else "is unavailable"
             raise RequestFailed(
-                f"ActiveCampaign is rate limiting (HTTP 429) and asked to wait {asked:g} s, "
+                f"ActiveCampaign {doing} (HTTP {status}) and asked to wait {asked:g} s, "
                 f"more than the {remaining:g} s left of the retry limit",
-                429,
+                status,
             )
         return Retry(asked if asked is not None else backoff_delay(attempts.number), pause_everyone=True)
 
@@ -237,7 +266,27 @@ class Transport:
             self._on_request(entry)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self.__key, "***") if self.__key else text
+        return redact(text, self.__key)
+
+    def _safe(self, content: bytes) -> bytes:
+        """A body to quote in a message, with the key masked however it was encoded: before anything
+        excerpts it (a key cut in half by an excerpt would no longer be found)."""
+        if not self.__key or not _MAY_HIDE.search(content):
+            return content
+        data = parse_json(content)
+        if data is NOT_JSON:
+            return self._redact(content.decode("utf-8", errors="replace")).encode()
+        return json.dumps(redact_json(data, self.__key), ensure_ascii=False).encode()
+
+    def _scrub(self, exc: AcordersError) -> None:
+        """Mask the key in everything ``exc`` says: its text came from an answer, decoded (JSON, HTML),
+        and is about to be printed, logged and stored in the ledger."""
+        exc.message = self._redact(exc.message)
+        exc.args = (exc.message, *exc.args[1:])
+        if isinstance(exc, Rejected):
+            exc.errors = [(p if p is None else self._redact(p), self._redact(m)) for p, m in exc.errors]
+        if isinstance(exc, RunError) and exc.hint:
+            exc.hint = self._redact(exc.hint)
 
     def _unknown(self, message: str, status: int | None) -> NoReturn:
         self.stats.add(unknown_outcomes=1)
@@ -249,9 +298,10 @@ class Transport:
             return {}
         data = parse_json(content)
         if isinstance(data, dict):
-            return data
+            return redact_json(data, self.__key) if _MAY_HIDE.search(content) else data
         message = (
-            f"ActiveCampaign answered {status_text(status)} with {summarize_body(content)} instead of JSON"
+            f"ActiveCampaign answered {status_text(status)} with {summarize_body(self._safe(content))} "
+            "instead of JSON"
         )
         if method == "POST":  # a 2xx to a create: it probably worked, but we cannot tell what was created
             self._unknown(f"{method} {path}: {message}", status)
@@ -260,15 +310,21 @@ class Transport:
     def _record(self, method: str, path: str, answer: Record, key: str) -> Record:
         """The record under ``key`` with ids as strings; a 2xx without it is not an answer we can use."""
         record = answer.get(key)
-        if isinstance(record, dict) and not blank(record.get("id")):
+        if isinstance(record, dict) and is_record_id(record.get("id")):
             return ids_as_str(record)
         message = f"{method} {path}: ActiveCampaign answered without a {key} record"
+        if isinstance(record, dict) and "id" in record:  # true, 1.5, {...}: would PUT to /ecomOrders/True
+            message = (
+                f"{method} {path}: ActiveCampaign answered a {key} whose id is not an id "
+                f"({shown(record['id'])})"
+            )
         if method == "POST":
             self._unknown(message, None)
         raise RequestFailed(message, None)
 
-    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int]:
-        """One page of a list endpoint: (records, meta.total)."""
+    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int | None]:
+        """One page of a list endpoint: (records, meta.total); the total is None when the answer gives
+        none (then nothing says how much is left)."""
         answer = self.request("GET", path, params=params)
         rows = answer.get(key)
         records = [ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
@@ -276,21 +332,44 @@ class Transport:
         try:
             total = int(meta["total"])  # type: ignore[index]
         except (TypeError, KeyError, ValueError):
-            total = int(params.get("offset") or 0) + len(records)
-        return records, total
+            return records, None
+        return records, total if total >= 0 else None
 
     def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 100) -> list[Record]:
-        """Every page of a filtered list (filters may match by "contains", so there can be many).
+        """Every page of a filtered list (filters may match by "contains", so there can be many), offset by
+        what was read (a server may page by fewer than asked).
 
-        Stopping early could miss the exact match and lead to a duplicate, so too many pages is an error."""
+        Only a listing that is provably whole is returned (see ``whole``): anything less could miss the
+        exact match and lead to a duplicate, so it is an error, as too many pages are."""
         records: list[Record] = []
         for _ in range(max_pages):
             page, total = self._list(
                 path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key
             )
             records.extend(page)
-            if not page or len(records) >= total:
-                return records
+            if not page or (total is not None and len(records) >= total):
+                return whole(f"GET {path}", records, total)
         raise RequestFailed(
             f"GET {path}: more than {len(records)} records match; cannot check them all", None
         )
+
+
+def whole(what: str, records: list[Record], total: int | None) -> list[Record]:
+    """``records`` if they are provably the whole listing: as many as meta.total says (without a total,
+    read up to an empty page) and none listed twice (a server that ignores offset repeats its first page).
+    RequestFailed otherwise: a rerun may find the listing consistent."""
+    distinct = len({str(r.get("id")) for r in records})
+    if (total is None or total == len(records)) and distinct == len(records):
+        return records
+    said = f"meta.total says {total}" if total is not None else "no meta.total"
+    raise RequestFailed(
+        f"{what}: the listing does not add up ({said}, the pages held {len(records)} records, "
+        f"{distinct} distinct); cannot tell whether it holds the record",
+        None,
+    )
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value from an answer, short, for a message."""
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

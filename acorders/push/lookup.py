@@ -4,6 +4,10 @@ A cart new to the ledger may exist already (another tool, another machine, a los
 before it is created, so it ends as one record even on a server that silently accepts duplicates. The
 look-up is one ``GET /ecomOrders?filters[...]`` per cart or, when the connection holds fewer pages of orders
 than there are new carts, one listing of the connection's orders (100 a page) for the whole run.
+
+A listing stands in for the look-ups only when it is provably whole: ``meta.total`` present, steady from page
+to page and equal to the records gathered, no record listed twice, every id an id. A cart missing from a
+listing that is not would be created a second time.
 """
 
 from __future__ import annotations
@@ -31,18 +35,30 @@ class Remote:
         for connection, new in new_per_connection.items():
             if new <= 1:
                 continue  # one look-up is as cheap as a listing
-            records, total = self.client.list_orders(connectionid=connection, limit=PAGE, offset=0)
-            pages = math.ceil(total / PAGE)
-            if pages > new:
-                continue  # per-cart look-ups are cheaper
-            for page in range(1, pages):
-                more, _ = self.client.list_orders(connectionid=connection, limit=PAGE, offset=page * PAGE)
-                records.extend(more)
+            records = self._listing(connection, new)
+            if records is None:
+                continue  # per-cart look-ups: cheaper, or the only proof of what exists
             index: dict[tuple[str, str], dict[str, Any]] = {}
             for record in records:
                 if str(record.get("connectionid")) == connection:
                     _add(index, record)
             self._index[connection] = index
+
+    def _listing(self, connection: str, new: int) -> list[dict[str, Any]] | None:
+        """Every order of the connection, if that takes at most ``new`` requests and is provably whole;
+        else None. Pages are offset by what was read, so a server that pages by fewer than asked skips
+        nothing."""
+        records, total = self.client.list_orders(connectionid=connection, limit=PAGE, offset=0)
+        if total is None or math.ceil(total / PAGE) > new:
+            return None
+        for _ in range(new - 1):
+            if not records or len(records) >= total:
+                break
+            more, again = self.client.list_orders(connectionid=connection, limit=PAGE, offset=len(records))
+            if not more or again != total:
+                return None  # the total moved, or the pages ended short of it
+            records.extend(more)
+        return records if _whole(records, total) else None
 
     def find(self, connection: str, field: str, value: str, *, fresh: bool = False) -> dict[str, Any] | None:
         """The record whose ``field`` equals ``value`` exactly, or None. ``fresh`` skips the run's index
@@ -61,6 +77,18 @@ class Remote:
             return
         with self._lock:
             _add(index, dict(record))
+
+
+def _whole(records: list[dict[str, Any]], total: int) -> bool:
+    """As many records as the total says, none twice, each with an id that is one."""
+    from acorders.api.answers import is_record_id  # loads requests: only once something is being sent
+
+    record_ids = [r.get("id") for r in records]
+    return (
+        len(records) == total
+        and all(is_record_id(i) for i in record_ids)
+        and len({str(i) for i in record_ids}) == len(record_ids)
+    )
 
 
 def _add(index: dict[tuple[str, str], dict[str, Any]], record: dict[str, Any]) -> None:

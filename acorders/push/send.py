@@ -2,7 +2,9 @@
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
 order by one worker, so two threads never race to create one cart. A 403 or a wrong URL stops the run at
-once; a cart the API rejects is reported and the others go on.
+once; a cart the API rejects is reported and the others go on. A PUT answered 404 means only that the record
+is not at the id the ledger has: the cart is looked up and adopted where it is, and created again only if it
+is really gone.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class Pusher:
         except ConfigError as exc:  # 403, a wrong URL: nothing else will go through either
             self._halt(exc)
             result = result_for(doc, Action.FAILED, errors=[Finding(None, exc.message)])
-        except RequestFailed as exc:  # includes OutcomeUnknown: the intent stays pending for the next run
+        except (RequestFailed, NotFound) as exc:  # OutcomeUnknown too: the intent stays pending for a rerun
             self._record(plan, PENDING, Action.FAILED, status=exc.status, error=exc.message, doc=doc)
             result = result_for(
                 doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)]
@@ -133,23 +135,37 @@ class Pusher:
         if plan.step == "update":
             try:
                 return self._put(doc, plan.key, plan.ac_id, _resync(body), digest, Action.UPDATED)
-            except NotFound:  # deleted in ActiveCampaign since: create it again
-                assert self.ledger is not None
-                self.ledger.drop_id(plan.key)
-                return self._create(doc, order, body, planner.Plan("create", plan.key), digest, lookup=False)
+            except NotFound:
+                return self._relocate(doc, order, body, plan, digest)
         if plan.step == "recover":
-            result = self._put(doc, plan.key, plan.ac_id, body, digest, Action.RECOVERED)
-            if self.ledger and plan.cart_key:
+            try:
+                result = self._put(doc, plan.key, plan.ac_id, body, digest, Action.RECOVERED)
+            except NotFound:
+                result = self._relocate(doc, order, body, plan, digest)
+            if self.ledger and plan.cart_key and result.action is Action.RECOVERED:
                 self.ledger.settle(
                     plan.cart_key,
                     state=DONE,
                     action="recovered",
-                    ac_id=plan.ac_id,
+                    ac_id=result.id,
                     recovered_to=str(order.get("externalid")),
                     source=source,
                 )
             return result
         return self._create(doc, order, body, plan, digest, lookup=True)
+
+    def _relocate(
+        self, doc: Document, order: dict[str, Any], body: dict[str, Any], plan: planner.Plan, digest: str
+    ) -> PushResult:
+        """A PUT answered 404: the record is not at the id the ledger has (a wrong id, or deleted in
+        ActiveCampaign). Look it up by the shop's ids: adopt it where it is, create it only if it is really
+        gone. The ledger keeps the old id until one of them records the new outcome, so a crash in between
+        makes the rerun try the old id, get its 404 and come here again."""
+        create = planner.Plan("create", plan.key)  # no adopt_hash: what is found is not our create
+        found = self._find(order, fresh=True)
+        if found is None:
+            return self._create(doc, order, body, create, digest, lookup=False)
+        return self._adopt(doc, order, body, create, digest, found)
 
     def _put(
         self, doc: Document, key: Any, ac_id: str | None, body: dict[str, Any], digest: str, action: Action

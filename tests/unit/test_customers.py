@@ -300,6 +300,9 @@ def test_resolver_temporary_failure_is_not_cached(tmp_path: Path) -> None:
         responses.replace(
             responses.GET,
             API + "/ecomCustomers",
-            json={"ecomCustomers": [{"id": "5", "connectionid": "1", "email": "j@example.com"}]},
+            json={
+                "ecomCustomers": [{"id": "5", "connectionid": "1", "email": "j@example.com"}],
+                "meta": {"total": "1"},  # issue 11 item 7: without it, a listing is not provably whole
+            },
         )
         assert resolver.resolve("1", "j@example.com") == "5"
