@@ -15,8 +15,8 @@ Two families, by what they end::
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
         ├── NotFound          the API has no such record (404 with the API's JSON message)
         └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
-            └── OutcomeUnknown  a write was sent and no answer came back: look the record up, never resend
-            blindly
+            └── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
+                                id): look the record up, never resend blindly
 
 Nothing here imports the rest of acorders: every stage may raise these.
 """
@@ -133,7 +133,8 @@ class RequestFailed(CartError):
 
 
 class OutcomeUnknown(RequestFailed):
-    """A write was sent but no answer came back: it may or may not have been applied.
+    """A write was sent and nothing proves it was not applied: no answer, a 5xx (503 included) or a reset,
+    or a 2xx whose record has no usable id.
 
     Never resent blindly; the caller settles it by looking the record up."""
 

@@ -255,15 +255,6 @@ class Ledger:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def drop_id(self, key: Key) -> None:
-        """The record is gone from ActiveCampaign (404 on update): forget its id, keep the history."""
-        with self._mutex:
-            self._db.execute(
-                "UPDATE entries SET ac_id=NULL, state=?, updated_at=?"
-                " WHERE account=? AND connection=? AND kind=? AND ext=?",
-                (PENDING, time.time(), key.account, key.connection, key.kind, key.ext),
-            )
-
     def _upsert(self, key: Key, **values: Any) -> None:
         cols = ["account", "connection", "kind", "ext", *values, "updated_at"]
         params = [key.account, key.connection, key.kind, key.ext, *values.values(), time.time()]

@@ -120,14 +120,6 @@ def test_keys_are_per_account_connection_and_kind(ledger: Ledger) -> None:
     assert ledger.get(Key(ACCOUNT, "1", "cart", "c-1")).ac_id == "1"
 
 
-def test_drop_id_forgets_the_record_but_keeps_the_row(ledger: Ledger) -> None:
-    ledger.settle(CART, state=DONE, action="created", ac_id="42", digest="h1")
-    ledger.drop_id(CART)
-    entry = ledger.get(CART)
-    assert entry is not None and entry.ac_id is None and entry.state == PENDING
-    assert [r["action"] for r in ledger.history()] == ["created"]
-
-
 def test_entries_survive_reopening(tmp_path: Path) -> None:
     with Ledger.open(tmp_path) as led:
         led.intend(CART, None, "h1", "a.json:1")
