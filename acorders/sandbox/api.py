@@ -36,6 +36,8 @@ __all__ = ["Api", "Response", "SandboxConfig"]
 
 Response = tuple[int, dict[str, Any]]
 CART, COMPLETED, RECOVERED = "2", "1", "3"
+_CUSTOMER = ("email", "connectionid", "externalid")  # the documented list filters
+_CONNECTION = ("service", "externalid")
 USER = {
     "username": "sandbox",
     "firstName": "Sandbox",
@@ -266,7 +268,3 @@ class Api:
             return not_found("EcomOrder", record_id)
         self._save_items(record_id, [], [])
         return 200, {}
-
-
-_CUSTOMER = ("email", "connectionid", "externalid")
-_CONNECTION = ("service", "externalid")
