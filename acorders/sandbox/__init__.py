@@ -1,9 +1,13 @@
 """An embedded ActiveCampaign-compatible API (like stripe-mock) to develop and test acorders offline.
 
-Standard library only; listens on loopback only. See ``Sandbox`` for the knobs tests flip.
+Standard library only; listens on loopback only. ``SandboxConfig`` (``knobs``) holds what tests flip: the
+limit's rate and shape (``limiters``: bucket, sliding or fixed window), latency and jitter, faults, --strict
+(what the API document requires), ``documented`` (answers exactly as the document's examples). ``api``
+routes requests, ``accounts`` owns connections and customers, ``listing`` pages, filters and sorts,
+``records`` shapes what is answered, ``store`` keeps it in SQLite, ``server`` is the HTTP side.
 """
 
-from .api import SandboxConfig
+from .knobs import SandboxConfig
 from .server import RequestRecord, Sandbox, serve
 from .store import Store
 

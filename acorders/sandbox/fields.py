@@ -61,8 +61,10 @@ CONNECTION_FIELDS: dict[str, str] = {
     "name": "str",
     "logoUrl": "str",
     "linkUrl": "str",
+    "listId": "int",
 }
-CONNECTION_REQUIRED = ("service", "externalid", "name")
+CONNECTION_REQUIRED = ("service", "externalid", "name")  # --strict adds logoUrl and linkUrl, as documented
+CONNECTION_UPDATE_FIELDS: dict[str, str] = {**CONNECTION_FIELDS, "status": "flag", "syncStatus": "flag"}
 ORDER_FILTERS = ("connectionid", "externalid", "externalcheckoutid", "email", "customerid", "state")
 
 

@@ -1,4 +1,4 @@
-"""HTTP plumbing of the sandbox: auth, rate limit, latency, fault injection and keep-alive.
+"""HTTP plumbing of the sandbox: auth, rate limit (``limiters``), latency, fault injection and keep-alive.
 
 The point is to exercise a client against the failure modes of the real API (429 bursts, 503 HTML
 pages, connections dropped after a commit) deterministically, on 127.0.0.1 only.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import math
 import random
 import socket
 import threading
@@ -23,7 +22,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .api import Api, SandboxConfig
+from .api import Api
+from .knobs import SandboxConfig
+from .limiters import Latency, Limiter
 from .store import Store
 
 logger = logging.getLogger("acorders.sandbox")
@@ -64,35 +65,6 @@ def check_loopback(host: str) -> str:
         if ipaddress.ip_address(host).is_loopback:
             return host
     raise ValueError(f"the sandbox only listens on loopback (127.0.0.0/8, ::1, localhost), not {host!r}")
-
-
-class _RateLimiter:
-    """Token bucket shared by all requests; reads the rate from the live config on every call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rate = -1.0
-        self._tokens = 0.0
-        self._last = 0.0
-
-    def take(self, rate: float) -> tuple[bool, dict[str, str]]:
-        """(allowed, headers); headers are empty when the limit is disabled (rate <= 0)."""
-        if rate <= 0:
-            return True, {}
-        capacity = max(1.0, rate)
-        with self._lock:
-            now = time.monotonic()
-            if rate != self._rate:  # first use or knob changed: start with a full bucket
-                self._rate, self._tokens = rate, capacity
-            else:
-                self._tokens = min(capacity, self._tokens + (now - self._last) * rate)
-            self._last = now
-            headers = {"RateLimit-Limit": f"{rate:g}"}
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
-                return True, {**headers, "RateLimit-Remaining": str(int(self._tokens))}
-            wait = (1.0 - self._tokens) / rate
-            return False, {**headers, "RateLimit-Remaining": "0", "Retry-After": str(max(1, math.ceil(wait)))}
 
 
 class _Server(ThreadingHTTPServer):
@@ -171,8 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
         sb._record(record)
         status, payload, headers, drop = self._answer(url.path, query, body, malformed)
         record.status = status
-        if sb.config.latency > 0:
-            time.sleep(sb.config.latency)
+        delay = sb._latency.delay(sb.config.latency, sb.config.jitter)
+        if delay > 0:
+            time.sleep(delay)
         if drop:
             record.dropped = True
             self._drop()
@@ -186,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         the injected faults first, then the route."""
         sb = self.server.sandbox
         config = sb.config
-        allowed, limit_headers = sb._limiter.take(config.rate)
+        allowed, limit_headers = sb._limiter.take(config.limiter, config.rate)
         headers = dict(limit_headers)
         if not allowed:
             return 429, {"message": "Too Many Requests"}, headers, False
@@ -249,7 +222,8 @@ class Sandbox:
         self.api = Api(self.store, lambda: self.config)
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._limiter = _RateLimiter()
+        self._limiter = Limiter()
+        self._latency = Latency(self.config.seed)
         self._random = random.Random(self.config.seed)
         self._faults: deque[_Fault] = deque()
         self._drops = 0
@@ -275,6 +249,7 @@ class Sandbox:
         self.port = self._server.server_address[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self._url = f"http://{shown}:{self.port}"
+        self.api.base_url = self._url
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             args=(0.05,),  # quick stop()

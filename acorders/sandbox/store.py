@@ -1,8 +1,10 @@
 """SQLite storage for the sandbox: one generic JSON table per resource kind.
 
-Records are stored exactly as the API answers them (numbers as strings), so list filters can
-compare strings the way the real API's ``filters[...]`` do. One re-entrant lock guards the single
-connection: the HTTP server is threaded, and a route must check-then-insert atomically (duplicates).
+Records are stored as the API normalises what was sent (numbers as strings, currency lower-case), so list
+filters can compare strings the way the real API's ``filters[...]`` do; what the API derives (item ids,
+aggregates, links, re-offset dates) is added when a record is answered (``records``). One re-entrant lock
+guards the single connection: the HTTP server is threaded, and a route must check-then-insert atomically
+(duplicates).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ Record = dict[str, Any]
 
 #: fields that list filters and duplicate checks look up, indexed so the store stays fast as it fills
 INDEXED: dict[str, tuple[str, ...]] = {
-    "ecom_orders": ("externalcheckoutid", "externalid"),
+    "ecom_orders": ("externalcheckoutid", "externalid", "customerid"),
     "ecom_order_products": ("orderid",),
     "ecom_order_discounts": ("orderid",),
     "ecom_customers": ("email",),
@@ -199,19 +201,24 @@ class Store:
         """Stored connections matching ``filters``."""
         return self.all("connection", **filters)
 
-    def add_account_customer(self, email: str) -> Record:
-        """Create the account-level ecomCustomer row (connectionid "0") the real API returns for an email."""
-        return self.insert(
-            "customer",
-            {
-                "connectionid": "0",
-                "externalid": None,
-                "email": email,
-                "acceptsMarketing": "0",
-                "totalRevenue": "0",
-                "totalOrders": "0",
-            },
-        )
+    def add_account_customer(self, email: str, tstamp: str | None = None) -> Record:
+        """The account-level ecomCustomer row (connectionid "0", externalid "0") the real API lists for an
+        email, created unless the email (in any case) has one."""
+        with self.transaction():
+            for row in self.all("customer", connectionid="0", email=email):
+                return row
+            return self.insert(
+                "customer",
+                {
+                    "connectionid": "0",
+                    "externalid": "0",
+                    "email": email,
+                    "acceptsMarketing": "0",
+                    "totalRevenue": "0",
+                    "totalOrders": "0",
+                    "tstamp": tstamp,
+                },
+            )
 
     def close(self) -> None:
         """Close the database connection (data in ``:memory:`` is gone afterwards)."""

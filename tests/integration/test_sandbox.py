@@ -292,9 +292,9 @@ def test_strict_refuses_unknown_references(api: Client, sandbox: Sandbox) -> Non
         "/data/attributes/connectionid": "field_invalid",
         "/data/attributes/customerid": "field_invalid",
     }
-    conn = api.post(
-        "/connections", json={"connection": {"service": "shop", "externalid": "s1", "name": "Shop"}}
-    )
+    shop = {"service": "shop", "externalid": "s1", "name": "Shop"}  # strict: the document requires the URLs
+    urls = {"logoUrl": "https://shop.example/logo.png", "linkUrl": "https://shop.example"}
+    conn = api.post("/connections", json={"connection": {**shop, **urls}})
     cid = conn.json()["connection"]["id"]
     account_row = sandbox.store.add_account_customer("alice@example.com")
     assert pointers(api.post("/ecomOrders", json=cart(connectionid=cid, customerid=account_row["id"]))) == {
