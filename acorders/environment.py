@@ -1,4 +1,8 @@
-"""All terminal I/O goes through one Environment (as in httpie), so tests can fake a TTY or a pipe."""
+"""All terminal I/O goes through one Environment (as in httpie), so tests can fake a TTY or a pipe.
+
+It also makes the two decisions about how results look: ``plain`` (stdout is not a terminal: tab-separated
+rows, no box drawing, no styling) and ``width`` (the terminal's columns, which tables must fit).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ class Environment:
     stdout_isatty: bool = False
     stderr_isatty: bool = False
     environ: Mapping[str, str] = field(default_factory=dict)
+    columns: int | None = None  # the terminal's width when known (tests); None: COLUMNS, then ask stdout
     _consoles: dict[bool, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -41,6 +46,26 @@ class Environment:
         """https://no-color.org: any non-empty NO_COLOR turns colour off."""
         return bool(self.environ.get("NO_COLOR"))
 
+    @property
+    def plain(self) -> bool:
+        """Results for a pipe, a file or cron mail: plain tab-separated rows that cut and awk read."""
+        return not self.stdout_isatty
+
+    @property
+    def width(self) -> int:
+        """The terminal's columns: given, else $COLUMNS (as shells and rich use it), else stdout's size."""
+        if self.columns:
+            return self.columns
+        columns = self.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        try:
+            return os.get_terminal_size(self.stdout.fileno()).columns or 80
+        except (AttributeError, OSError, ValueError):
+            import shutil
+
+            return shutil.get_terminal_size((80, 24)).columns
+
     def console(self, *, stderr: bool = False) -> Console:
         """A rich console for stdout (results) or stderr (progress, logs); colours only on a terminal."""
         if stderr not in self._consoles:
@@ -54,7 +79,7 @@ class Environment:
                 color_system="auto" if tty and not self.no_color else None,
                 highlight=False,
                 emoji=False,
-                width=None if tty else PIPE_WIDTH,
+                width=(self.width if not stderr else None) if tty else PIPE_WIDTH,
                 soft_wrap=False,
             )
         return self._consoles[stderr]

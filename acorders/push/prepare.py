@@ -14,7 +14,7 @@ from typing import Any
 from acorders.models import Action, Document, Finding, PushResult
 from acorders.push.ledger import Ledger, content_hash
 from acorders.push.plan import decide
-from acorders.validate.parallel import check_sources
+from acorders.validate.parallel import check_sources, named
 from acorders.validate.validator import Validator
 
 
@@ -56,13 +56,21 @@ def prepare(
         for doc, fingerprint, extra in results:
             validator.settle(doc, fingerprint)
             if not doc.valid:
-                prepared.invalid.append(doc)
+                prepared.invalid.append(_with_ids(doc, extra))
                 continue
             if fingerprint is not None:
                 keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
             held.append((doc, fingerprint, extra))
     _settle_unchanged(held, keys, prepared, validator)
     return prepared
+
+
+def _with_ids(doc: Document, verdict: Any) -> Document:
+    """A document that a worker found valid but this process did not (--strict and a duplicate in the
+    batch) came back without its data: the verdict has what names the cart, for its row."""
+    if doc.data is None and verdict is not None:
+        doc.data = verdict[1] if verdict[0] == "send" else named(verdict[3:5])
+    return doc
 
 
 def _settle_unchanged(

@@ -1,14 +1,17 @@
-"""Tables for people: rich tables on a terminal, a summary line that reads well in a log."""
+"""Results for people: on a terminal, rows that never cut source:line, cart ids or field paths
+(report.layout); piped, plain tab-separated rows; then a summary line that reads well in a log."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acorders.environment import Environment
 from acorders.models import (
     Action,
     Document,
+    Finding,
+    Origin,
     PushResult,
     PushSummary,
     Severity,
@@ -16,6 +19,10 @@ from acorders.models import (
     printable,
 )
 from acorders.report.base import BaseReporter, Item, Summary
+from acorders.report.layout import Col, print_rows, shown_path, shown_paths_in, write_plain
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 COLLAPSE_UNCHANGED = 100  # a rerun over thousands of unchanged carts shows them as one row on a terminal
 PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
@@ -40,7 +47,7 @@ class TableReporter(BaseReporter):
     def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
         super().__init__(env, quiet)
         self.key = key
-        self._rows: list[tuple[str, ...]] = []
+        self._problems: list[tuple[Origin, Finding]] = []
         self._results: list[PushResult] = []
         self._unchanged: list[PushResult] = []
         self._progress: Any = None
@@ -76,22 +83,9 @@ class TableReporter(BaseReporter):
 
     def item(self, obj: Item) -> None:
         if isinstance(obj, Document):
-            if not obj.findings:
-                return
-            from rich.markup import escape
-
             for f in obj.findings:
-                if self.quiet and f.severity is Severity.INFO:
-                    continue
-                style = _SEVERITY_STYLE[f.severity]
-                self._rows.append(
-                    (
-                        escape(str(obj.origin)),  # the name escaped: never raw ESC or newline
-                        escape(printable(f.path or "")),
-                        escape(printable(f.message)),
-                        f"[{style}]{f.severity.value}[/]",
-                    )
-                )
+                if not (self.quiet and f.severity is Severity.INFO):
+                    self._problems.append((obj.origin, f))
         elif obj.action is Action.UNCHANGED:
             if not self.quiet:
                 self._unchanged.append(obj)  # rendered at the end, unless there are too many to list
@@ -102,56 +96,100 @@ class TableReporter(BaseReporter):
         if self._progress is not None:
             self._progress.stop()
         line = summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
-        self._push_rows()
-        if not self._rows and not self.env.stdout_isatty:  # the common cron case: no need to load rich
-            if not self.quiet or not summary.ok:
+        shown = not self.quiet or not summary.ok
+        results = self._listed()
+        if self.env.plain:  # a pipe, a file, cron mail: plain rows, and rich is not even loaded
+            lines = [_plain_problem(o, f) for o, f in self._problems] + [_plain_result(r) for r in results]
+            write_plain(self.env.stdout, lines)
+            if shown:
                 self.env.stdout.write(plain(line) + "\n")
             return
         console = self.env.console()
-        if self._rows:
-            from rich.table import Table
-
-            headers = (
-                ("Source", "Path", "Problem", "Severity")
-                if self.key == "documents"
-                else ("Source", "Cart", "Result", "HTTP")
-            )
-            table = Table(*headers, show_lines=False, header_style="bold", expand=False)
-            for row in self._rows:
-                table.add_row(*row)
-            console.print(table)
-        if not self.quiet or not summary.ok:
+        if self.key == "documents":
+            if self._problems:
+                print_rows(console, _PROBLEM_COLS, [_problem_row(o, f) for o, f in self._problems])
+        elif results or len(self._unchanged) > COLLAPSE_UNCHANGED:
+            rows = [_result_row(r) for r in results]
+            if len(self._unchanged) > COLLAPSE_UNCHANGED:
+                rows.append(_collapsed(len(self._unchanged)))
+            print_rows(console, _RESULT_COLS, rows)
+        if shown:
             console.print(line)
 
-    def _push_rows(self) -> None:
+    def _listed(self) -> list[PushResult]:
         """Push results arrive as they finish: rows read in input order. Thousands of unchanged carts
-        (a cron rerun) make one row on a terminal; -o json lists each."""
+        (a cron rerun) make one row on a terminal and none in a log (the summary counts them); -o json
+        lists each."""
         results = self._results
         if len(self._unchanged) <= COLLAPSE_UNCHANGED:
             results = results + self._unchanged
         results.sort(key=lambda r: (r.origin.source, r.origin.line or 0))
-        self._rows.extend(_push_row(r) for r in results)
-        if len(self._unchanged) > COLLAPSE_UNCHANGED and self.env.stdout_isatty:  # a log has the summary line
-            self._rows.append(
-                ("", f"[dim]{len(self._unchanged):,} carts[/]", "[dim]unchanged[/] (each row: -o json)", "")
-            )
+        return results
 
 
-def _push_row(result: PushResult) -> tuple[str, ...]:
-    from rich.markup import escape
+_PROBLEM_COLS = (Col("Source"), Col("Path"), Col("Problem", fold=True), Col("Severity"))
+_RESULT_COLS = (Col("Source"), Col("Cart"), Col("Result", fold=True), Col("HTTP"))
 
-    cart = result.externalcheckoutid or result.externalid or ""
+
+def _cart(result: PushResult) -> str:
     if result.externalid and result.externalcheckoutid:
-        cart = f"{result.externalcheckoutid} -> {result.externalid}"
-    style = _ACTION_STYLE[result.action]
-    text = f"[{style}]{result.action.value}[/]"
+        return f"{result.externalcheckoutid} -> {result.externalid}"
+    return result.externalcheckoutid or result.externalid or ""
+
+
+def _plain_problem(origin: Origin, f: Finding) -> tuple[str, ...]:
+    return (str(origin), printable(f.path or ""), printable(f.message), f.severity.value)
+
+
+def _plain_result(result: PushResult) -> tuple[str, ...]:
+    """source:line, cart, result, ActiveCampaign id, HTTP status, problems: one line per cart."""
+    action = result.action.value + (f" ({result.planned})" if result.planned else "")
+    problems = "; ".join(printable(f"{e.path}: {e.message}" if e.path else e.message) for e in result.errors)
+    cart, ac_id = printable(_cart(result)), printable(result.id or "")
+    return (str(result.origin), cart, action, ac_id, str(result.status or ""), problems)
+
+
+def _shown_origin(origin: Origin) -> Text:
+    from rich.text import Text
+
+    return Text(str(Origin(shown_path(origin.source), origin.line)))
+
+
+def _problem_row(origin: Origin, f: Finding) -> tuple[Text, ...]:
+    from rich.text import Text
+
+    severity = Text(f.severity.value, style=_SEVERITY_STYLE[f.severity])
+    path, message = printable(f.path or ""), printable(shown_paths_in(f.message))
+    return (_shown_origin(origin), Text(path), Text(message), severity)
+
+
+def _result_row(result: PushResult) -> tuple[Text, ...]:
+    from rich.text import Text
+
+    text = Text.assemble((result.action.value, _ACTION_STYLE[result.action]))
     if result.planned:
-        text += f" ({result.planned})"
+        text.append(f" ({result.planned})")
     if result.id:
-        text += f" #{escape(printable(result.id))}"
+        text.append(f" #{printable(result.id)}")
     for e in result.errors:
-        text += "\n  " + escape(printable(f"{e.path}: {e.message}" if e.path else e.message))
-    return (escape(str(result.origin)), escape(printable(cart)), text, str(result.status or ""))
+        text.append("\n  " + printable(f"{e.path}: {e.message}" if e.path else e.message))
+    return (
+        _shown_origin(result.origin),
+        Text(printable(_cart(result))),
+        text,
+        Text(str(result.status or "")),
+    )
+
+
+def _collapsed(n: int) -> tuple[Text, ...]:
+    from rich.text import Text
+
+    return (
+        Text(""),
+        Text(f"{n:,} carts", style="dim"),
+        Text("unchanged (each row: -o json)", style="dim"),
+        Text(""),
+    )
 
 
 _TAG = re.compile(r"(?<!\\)\[/?[a-z ]*\]")

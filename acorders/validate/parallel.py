@@ -1,6 +1,7 @@
 """Validate large batches on every core: load and check files in forked worker processes.
 
-Only what a document needs to be reported travels back (origin, findings, a fingerprint); the batch-wide
+Only what a document needs to be reported travels back (origin, findings, a fingerprint, and for an
+invalid document the ids that name its cart: its row says which cart it is); the batch-wide
 duplicate check, the summary and the report stay in the parent, in input order, so output is the same
 as a sequential run. Used for many files on a machine with several cores and fork (Linux, macOS).
 """
@@ -14,7 +15,7 @@ from itertools import chain, islice
 from typing import Any
 
 from acorders.load import Source, load_source
-from acorders.models import Document, Finding, Origin, Severity
+from acorders.models import CHECKOUT, EXTERNAL, Document, Finding, Origin, Severity
 from acorders.validate.batch import Fingerprint
 from acorders.validate.validator import Validator
 
@@ -25,7 +26,10 @@ _extra: Callable[[Document], Any] | None = None  # set in the parent before the 
 _validators: dict[Any, Validator] = {}  # in a worker: options -> Validator
 
 Checked = tuple[Document, "Fingerprint | None", Any]
-Packed = tuple[int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any]
+Ids = tuple["str | None", "str | None"]
+Packed = tuple[
+    int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any, "Ids | None"
+]
 
 
 def check_sources(
@@ -100,6 +104,7 @@ def _check(task: tuple[Any, Sequence[tuple[Any, ...]] | None]) -> list[Packed]:
                     findings,
                     packed_fp,
                     None if extra is None else _run_extra(extra, doc),
+                    None if findings is None or doc.valid else _ids(doc),  # only invalid ones: cheap
                 )
             )
     return out
@@ -120,11 +125,23 @@ def _split(chunk: list[Source]) -> Iterator[list[Source] | Source]:
         yield run
 
 
+def _ids(doc: Document) -> Ids | None:
+    key = doc.key
+    return key if key[0] is not None or key[1] is not None else None
+
+
+def named(ids: Ids) -> dict[str, str]:
+    """What stands for the data of an invalid document checked in a worker: the ids alone, so that its
+    row still names the cart (``Document.key``), and nothing that could be sent."""
+    checkout, ext = ids
+    return {k: v for k, v in ((CHECKOUT, checkout), (EXTERNAL, ext)) if v is not None}
+
+
 def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
-    index, line, findings, fp, extra = packed
+    index, line, findings, fp, extra, ids = packed
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
     return (
-        Document(Origin(chunk[index].name, line), None, found),
+        Document(Origin(chunk[index].name, line), None if ids is None else named(ids), found),
         None if fp is None else Fingerprint(*fp),
         extra,
     )
