@@ -29,9 +29,11 @@ class Origin(NamedTuple):
 
     source: str  # the path as the user gave it, or "<stdin>"
     line: int | None = None  # 1-based line where the document starts; None for a whole-file error
+    record: str | None = None  # the shop record's own id, for a document that convert made from it
 
     def __str__(self) -> str:
-        return self.source if self.line is None else f"{self.source}:{self.line}"
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return where if self.record is None else f"{where} (record {self.record})"
 
 
 class Finding(NamedTuple):
@@ -208,6 +210,7 @@ class Action(str, Enum):
     FAILED = "failed"
     PLANNED = "planned"
     SKIPPED = "skipped"  # not attempted: the run stopped first (403, Ctrl-C)
+    IGNORED = "ignored"  # a converted shop record not to send (guest without email, not yet abandoned)
 
 
 @dataclass(slots=True)
@@ -234,6 +237,8 @@ class PushResult:
         }
         if self.planned is not None:
             out["plan"] = self.planned
+        if self.origin.record is not None:  # converted from a shop's record: its id
+            out["record"] = self.origin.record
         return out
 
 

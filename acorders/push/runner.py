@@ -56,6 +56,8 @@ class PushRequest:
     options: PushOptions = field(default_factory=PushOptions)
     on_request: Callable[[Any], None] | None = None  # -v: called with each RequestLog
     stdin: IO[bytes] | None = None
+    # push --from: lists the sources and makes their documents from a shop's export (acorders.convert)
+    converter: Any = None
 
 
 @dataclass
@@ -82,12 +84,20 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     moving = options.move_pushed is not None or options.move_failed is not None
     listed_first = STDIN in request.paths or moving
     lister = collect_sources if listed_first else iter_sources
+    if request.converter is not None:
+        lister = request.converter.sources
     sources = lister(request.paths, request.fmt)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     with ExitStack() as stack:
         target = _target(request, stack)
         prepared = prepare(
-            sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run
+            sources,
+            validator,
+            target.url,
+            target.ledger,
+            request.stdin,
+            dry_run=options.dry_run,
+            loader=request.converter,
         )
         pusher = _pusher(request, target, prepared, stack)
         summary, status, results = run_push(
