@@ -167,11 +167,23 @@ def _build(data: dict[str, Any], where: str) -> ConvertMap:
         naive=_naive(dates.get("naive"), where),
         formats=tuple(formats),
         completed=_spec(cart["completed"], csv, f"{where} [cart] completed") if "completed" in cart else None,
-        activity=_spec(cart["activity"], csv, f"{where} [cart] activity") if "activity" in cart else None,
+        activity=_date_spec(cart["activity"], csv, f"{where} [cart] activity")
+        if "activity" in cart
+        else None,
         order=_fields(_table(data, "order", where), ORDER_FIELDS, csv, f"{where} [order]"),
         products=_list(data, "products", PRODUCT_FIELDS, csv, where),
         discounts=_list(data, "discounts", DISCOUNT_FIELDS, csv, where),
     )
+
+
+def _date_spec(value: Any, csv: bool, where: str) -> FieldSpec:
+    """A spec that is a date unless it says epoch: the last activity becomes abandonedDate."""
+    spec = _spec(value, csv, where)
+    if spec.type not in ("date", "epoch"):
+        from dataclasses import replace
+
+        spec = replace(spec, type="date")
+    return spec
 
 
 def _naive(value: Any, where: str) -> str | None:
