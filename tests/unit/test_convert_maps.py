@@ -105,7 +105,7 @@ def test_woocommerce_orders_unit_price_from_line_subtotal() -> None:
     units = [(p["price"], p["quantity"]) for p in order["orderProducts"]]
     assert units == [(300, 2), (1200, 1)]
     assert checked(first) == []
-    # price 5.333... (after the coupon) is never used: 18.00 / 3 before discounts, and the coupon is subtracted
+    # price 5.333... (after the coupon) is never used: 18.00 / 3 before discounts, less the coupon
     assert second.data["orderProducts"][0]["price"] == 600
     assert second.data["orderDiscounts"] == [{"name": "twoeuro", "type": "order", "discountAmount": 200}]
     assert checked(second) == []
