@@ -5,6 +5,7 @@ Two families, by what they end::
     AcordersError
     ├── RunError              ends the whole run; has an exit status and a hint saying what to do
     │   ├── UsageError        2: an unknown option, a path that does not exist
+    │   │   └── MapError      a convert map (--map FILE or a built-in name) that cannot be read or used
     │   ├── ConfigError       3: configuration or authentication
     │   │   ├── AuthError     the API refused the key (403): every further request would be refused too
     │   │   └── WrongURLError the account URL answers, but not as ActiveCampaign's API
@@ -12,6 +13,8 @@ Two families, by what they end::
     │   │   └── LockTimeout   another push holds the ledger for longer than --wait
     │   └── Interrupted       130: Ctrl-C
     └── CartError             one cart only: it is reported, and the run goes on with the others
+        ├── ConversionError   a shop record that cannot become an ecomOrder (money, date, quantity): one
+        │                     error finding for that record, and the batch goes on
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
         ├── NotFound          the API has no such record (404 with the API's JSON message)
         └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
@@ -58,6 +61,10 @@ class RunError(AcordersError):
 
 class UsageError(RunError):
     exit_status = ExitStatus.USAGE
+
+
+class MapError(UsageError):
+    """A convert map (--map FILE, or a built-in platform's) that cannot be read or says something wrong."""
 
 
 class ConfigError(RunError):
@@ -121,6 +128,15 @@ class Rejected(CartError):
             return True
         text = " ".join([self.message, *(m for _, m in self.errors)]).lower()
         return "duplicate" in text or "already exists" in text
+
+
+class ConversionError(CartError):
+    """One shop record cannot become an ecomOrder exactly (an amount with too many decimals, a naive
+    date without a zone, a fractional quantity): convert reports it as one error finding, and goes on."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class NotFound(CartError):

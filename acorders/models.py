@@ -64,11 +64,14 @@ class Origin(NamedTuple):
 
     source: str  # the path as the user gave it (what opens the file), or "<stdin>"
     line: int | None = None  # 1-based line where the document starts; None for a whole-file error
+    record: str | None = None  # the shop record's own id, for a document that convert made from it
 
     def __str__(self) -> str:
-        """For people and the ledger: the name escaped (display_name), and the line."""
+        """For people and the ledger: the name escaped (display_name), the line, and the shop's record id
+        of a converted document."""
         name = display_name(self.source)
-        return name if self.line is None else f"{name}:{self.line}"
+        where = name if self.line is None else f"{name}:{self.line}"
+        return where if self.record is None else f"{where} (record {printable(self.record)})"
 
 
 class Finding(NamedTuple):
@@ -245,6 +248,7 @@ class Action(str, Enum):
     FAILED = "failed"
     PLANNED = "planned"
     SKIPPED = "skipped"  # not attempted: the run stopped first (403, Ctrl-C)
+    IGNORED = "ignored"  # a converted shop record not to send (guest without email, not yet abandoned)
 
 
 @dataclass(slots=True)
@@ -271,6 +275,8 @@ class PushResult:
         }
         if self.planned is not None:
             out["plan"] = self.planned
+        if self.origin.record is not None:  # converted from a shop's record: its id
+            out["record"] = self.origin.record
         return out
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from acorders.cli.convert import with_convert_options
 from acorders.cli.options import (
     ApiKeyOpt,
     ConnectionOpt,
@@ -25,6 +26,10 @@ from acorders.cli.runtime import environment, request_logger, settings
 from acorders.errors import ExitStatus, UsageError
 
 SEND = "Sending"
+MOVE_CONVERTED = (
+    "--move-pushed and --move-failed move files whose content was sent as it is; with --from, what is "
+    "sent is converted from the file"
+)
 
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Validate and show what would be sent; no network.")
@@ -120,6 +125,7 @@ ServeDropAfterCommitOpt = Annotated[
 ]
 
 
+@with_convert_options
 def push(
     paths: Paths,
     dry_run: DryRunOpt = False,
@@ -139,12 +145,16 @@ def push(
     wait: WaitOpt = 30.0,
     move_pushed: MovePushedOpt = None,
     move_failed: MoveFailedOpt = None,
+    conv: Any = None,  # the Converter of --from and its options (with_convert_options)
 ) -> int:
-    """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety)."""
+    """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
+    --from converts a shop's export on the fly."""
     from acorders.push.runner import PushOptions, PushRequest, run
     from acorders.report import build_reporter
 
     env = environment()
+    if conv is not None and (move_pushed is not None or move_failed is not None):
+        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -159,6 +169,7 @@ def push(
         on_request=request_logger(env) if verbose else None,
         on_skip=env.log,
         stdin=env.stdin,
+        converter=conv,
     )
     reporter = build_reporter(output.value, env, quiet=quiet, key="results")
     outcome = run(request, reporter)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,18 +36,25 @@ class Source(NamedTuple):
 
 
 def collect_sources(
-    paths: Iterable[str], fmt: str | None = None, on_skip: OnSkip | None = None
+    paths: Iterable[str],
+    fmt: str | None = None,
+    on_skip: OnSkip | None = None,
+    extensions: Mapping[str, str] = EXTENSIONS,
 ) -> list[Source]:
     """Every source, directories expanded (recursively, sorted)."""
-    return list(iter_sources(paths, fmt, on_skip))
+    return list(iter_sources(paths, fmt, on_skip, extensions))
 
 
 def iter_sources(
-    paths: Iterable[str], fmt: str | None = None, on_skip: OnSkip | None = None
+    paths: Iterable[str],
+    fmt: str | None = None,
+    on_skip: OnSkip | None = None,
+    extensions: Mapping[str, str] = EXTENSIONS,
 ) -> Iterator[Source]:
     """Check that every path exists, before anything is read; then list the sources as directories are
     walked, so checking can start before a big tree is fully listed. ``on_skip`` hears of every entry a
     walk does not read (a FIFO, a socket, a broken link); without it they are skipped silently.
+    ``extensions`` says which file names a walk takes, and their format (convert's CSV maps take *.csv).
 
     A path that does not exist is a usage error for the whole command (exit 2), as with cp or grep."""
     given: list[tuple[str, bool]] = []  # (path, is a directory)
@@ -66,7 +73,7 @@ def iter_sources(
             "; ".join(f"{what}: {', '.join(map(display_name, names))}" for what, names in problems.items()),
             hint="give files, directories, or - for standard input",
         )
-    return _expand(given, fmt, on_skip or _ignore)
+    return _expand(given, fmt, on_skip or _ignore, extensions)
 
 
 def _missing(raw: str) -> str:
@@ -88,17 +95,19 @@ def _ignore(line: str) -> None:
     pass
 
 
-def _expand(given: list[tuple[str, bool]], fmt: str | None, on_skip: OnSkip) -> Iterator[Source]:
+def _expand(
+    given: list[tuple[str, bool]], fmt: str | None, on_skip: OnSkip, extensions: Mapping[str, str]
+) -> Iterator[Source]:
     for raw, is_dir in given:
         if raw == STDIN:
             yield Source(STDIN_NAME, None, fmt)
         elif is_dir:
-            yield from _walk(raw, on_skip)
+            yield from _walk(raw, on_skip, extensions)
         else:
-            yield Source(raw, raw, fmt or EXTENSIONS.get(Path(raw).suffix.lower(), "json"))
+            yield Source(raw, raw, fmt or extensions.get(Path(raw).suffix.lower(), "json"))
 
 
-def _walk(root: str, on_skip: OnSkip) -> Iterator[Source]:
+def _walk(root: str, on_skip: OnSkip, extensions: Mapping[str, str]) -> Iterator[Source]:
     """Depth first, each folder's files (sorted) before its subfolders (sorted), as os.walk; hidden
     entries are left out, symbolic links to folders are not followed. scandir says what each entry is
     without a stat: only a link costs one."""
@@ -121,7 +130,7 @@ def _walk(root: str, on_skip: OnSkip) -> Iterator[Source]:
                 subfolders.append(prefix + name)
                 continue
             dot = name.rfind(".")
-            fmt = EXTENSIONS.get(name[dot:].lower()) if dot > 0 else None
+            fmt = extensions.get(name[dot:].lower()) if dot > 0 else None
             if fmt is None:
                 continue
             kind = _regular(entry)

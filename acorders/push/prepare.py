@@ -7,13 +7,13 @@ carts that need a request come back with their data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from acorders.models import Action, Document, Finding, PushResult
 from acorders.push.ledger import Ledger, content_hash
-from acorders.push.plan import decide
+from acorders.push.plan import decide, result_for
 from acorders.validate.parallel import check_sources, named
 from acorders.validate.validator import Validator
 
@@ -21,7 +21,7 @@ from acorders.validate.validator import Validator
 @dataclass
 class Prepared:
     """Loaded, validated and planned from the ledger: what is invalid, what is settled without a request
-    (unchanged), and what must be sent."""
+    (unchanged, or ignored: a converted shop record skipped with a reason), and what must be sent."""
 
     invalid: list[Document]
     unchanged: list[PushResult]
@@ -36,9 +36,11 @@ def prepare(
     stdin: Any = None,
     *,
     dry_run: bool = False,
+    loader: Callable[[Any, Any], Iterable[Document]] | None = None,
 ) -> Prepared:
     """Load and validate (on every core for many files) and settle the unchanged carts against one
-    snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate."""
+    snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate.
+    ``loader`` (push --from) makes the documents from a shop's export instead of the load stage."""
     view = ledger.snapshot(account) if ledger is not None else None
 
     def classify(doc: Document) -> Any:  # runs in the worker processes
@@ -52,11 +54,14 @@ def prepare(
     prepared = Prepared([], [], [])
     held: list[tuple[Document, Any, Any]] = []
     keys: dict[int, int] = {}
-    for _, results in check_sources(sources, validator, stdin, classify):
+    for _, results in check_sources(sources, validator, stdin, classify, loader):
         for doc, fingerprint, extra in results:
             validator.settle(doc, fingerprint)
             if not doc.valid:
                 prepared.invalid.append(_with_ids(doc, extra))
+                continue
+            if extra is None:  # no order to send: a shop record convert skipped, with its reason
+                prepared.unchanged.append(result_for(doc, Action.IGNORED, errors=list(doc.findings)))
                 continue
             if fingerprint is not None:
                 keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1

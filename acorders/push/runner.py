@@ -57,6 +57,8 @@ class PushRequest:
     on_request: Callable[[Any], None] | None = None  # -v: called with each RequestLog
     on_skip: Callable[[str], None] | None = None  # told of each file a directory walk skips (a FIFO)
     stdin: IO[bytes] | None = None
+    # push --from: lists the sources and makes their documents from a shop's export (acorders.convert)
+    converter: Any = None
 
 
 @dataclass
@@ -83,6 +85,8 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     moving = options.move_pushed is not None or options.move_failed is not None
     listed_first = STDIN in request.paths or moving
     lister = collect_sources if listed_first else iter_sources
+    if request.converter is not None:
+        lister = request.converter.sources
     sources = lister(request.paths, request.fmt, on_skip=request.on_skip)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     moving = moving and not options.dry_run
@@ -91,7 +95,13 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
         # what each file is before it is read: only a file still exactly that is moved afterwards
         read = spool.stamps(sources) if moving else {}
         prepared = prepare(
-            sources, validator, target.url, target.ledger, request.stdin, dry_run=options.dry_run
+            sources,
+            validator,
+            target.url,
+            target.ledger,
+            request.stdin,
+            dry_run=options.dry_run,
+            loader=request.converter,
         )
         pusher = _pusher(request, target, prepared, stack)
         summary, status, results = run_push(

@@ -11,12 +11,11 @@ from acorders.report.base import BaseReporter, Item, Summary
 
 
 def document_dict(doc: Document) -> dict[str, Any]:
-    return {
-        "source": display_name(doc.origin.source),
-        "line": doc.origin.line,
-        "valid": doc.valid,
-        "errors": [f.as_dict() for f in doc.findings],
-    }
+    out: dict[str, Any] = {"source": display_name(doc.origin.source), "line": doc.origin.line}
+    if doc.origin.record is not None:  # converted from a shop's record: its id
+        out["record"] = doc.origin.record
+    out.update(valid=doc.valid, errors=[f.as_dict() for f in doc.findings])
+    return out
 
 
 def _item_dict(obj: Item) -> dict[str, Any]:

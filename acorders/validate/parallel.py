@@ -37,12 +37,19 @@ def check_sources(
     validator: Any,
     stdin: Any = None,
     extra: Callable[[Document], Any] | None = None,
+    loader: Callable[[Source, Any], Iterable[Document]] | None = None,
 ) -> Iterator[tuple[int, list[Checked]]]:
     """Every document checked, per group of files: (files done, [(document, fingerprint, extra)]), in
     input order. ``extra(doc)`` runs beside the checks for each valid order (in the worker, when there are
     workers); documents come back without their data, so ``extra`` returns whatever the caller needs of it.
 
-    ``sources`` may be a directory still being walked: the workers start on the first files meanwhile."""
+    ``sources`` may be a directory still being walked: the workers start on the first files meanwhile.
+    ``loader(source, stdin)`` replaces the load stage (convert's documents, made from a shop's export):
+    its documents are checked here, in order, and keep their data."""
+    if loader is not None:
+        for source in sources:
+            yield from _here(source, validator, stdin, extra, loader)
+        return
     pending = iter(sources)
     head = list(islice(pending, MIN_FILES))
     # stdin is read here, in order
@@ -56,10 +63,14 @@ def check_sources(
 
 
 def _here(
-    source: Source, validator: Any, stdin: Any, extra: Callable[[Document], Any] | None
+    source: Source,
+    validator: Any,
+    stdin: Any,
+    extra: Callable[[Document], Any] | None,
+    loader: Callable[[Source, Any], Iterable[Document]] = load_source,
 ) -> Iterator[tuple[int, list[Checked]]]:
     """One source checked in this process, one document at a time: a million-line stream stays small."""
-    for doc in load_source(source, stdin):
+    for doc in loader(source, stdin):
         yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
     yield 1, []
 

@@ -1,0 +1,134 @@
+"""Money: a decimal amount from a shop to integer minor units, by the currency's ISO 4217 exponent.
+
+Decimal arithmetic only: ``float("19.99") * 100`` is 1998.9999999999998, the classic cents bug, so a
+float from a JSON parser is turned back into the shortest text that names it (``repr``) before it is
+read as a Decimal, and nothing on the way to the integer is ever a float.
+
+The exponent is explicit and overridable (``--exponent CUR=N``): ActiveCampaign asks for "the lowest
+unit of the currency", and its own plugins disagree for zero-decimal currencies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from acorders.errors import ConversionError
+
+INT32_MAX = 2**31 - 1
+
+# ISO 4217 minor units that are not 2 (list one, 2025); every other active code has 2.
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(_ZERO.split(), 0),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+DEFAULT_EXPONENT = 2
+ROUNDINGS = {"half-even": ROUND_HALF_EVEN, "half-up": ROUND_HALF_UP}
+
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*(?:,\d*)?\Z|[+-]?\d+(?:,\d*)?\Z")
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\Z")
+
+
+MoneyError = ConversionError  # an amount that cannot become minor units exactly
+
+
+def exponent_of(currency: str, overrides: Mapping[str, int] | None = None) -> int:
+    """The currency's minor-unit exponent: --exponent first, then ISO 4217."""
+    code = currency.upper()
+    if overrides and code in overrides:
+        return overrides[code]
+    return EXPONENTS.get(code, DEFAULT_EXPONENT)
+
+
+def parse_amount(value: Any, decimal_mark: str = ".") -> Decimal:
+    """A shop's amount as a Decimal: a string ("49.99", or "1.234,50" when the map says the decimal mark
+    is ","), an int, or a float read as the shortest text that names it (49.99 -> "49.99")."""
+    if isinstance(value, bool):
+        raise MoneyError(f"amount {value!r} is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        text = repr(value)  # the shortest round-tripping text: 49.99, never 49.990000000000002
+        if "e" in text or "n" in text:  # 1e+16, inf, nan
+            raise MoneyError(f"amount {text} is not a plain decimal number")
+        return Decimal(text)
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        raise MoneyError(f"amount {value!r} is not a number")
+    return _parse_text(value.strip(), decimal_mark)
+
+
+def _parse_text(text: str, decimal_mark: str) -> Decimal:
+    if decimal_mark == ",":
+        if not _COMMA.match(text):
+            raise MoneyError(f"amount {text!r} is not a decimal number written with ',' as decimal mark")
+        text = text.replace(".", "").replace(",", ".")
+    elif not _PLAIN.match(text):
+        hint = (
+            "; it looks written with ',' as decimal mark: set decimal = \",\" under [money] in the map"
+            if _COMMA.match(text) and "," in text and not _DOT_GROUPED.match(text)
+            else ""
+        )
+        raise MoneyError(f"amount {text!r} is not a plain decimal number (digits and one '.'){hint}")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the patterns admit only what Decimal reads
+        raise MoneyError(f"amount {text!r} is not a number") from None
+
+
+def to_minor(
+    value: Any,
+    currency: str,
+    *,
+    overrides: Mapping[str, int] | None = None,
+    rounding: str | None = None,
+    decimal_mark: str = ".",
+) -> int:
+    """``value`` in the currency's minor units, exactly: 49.99 USD -> 4999, 1500 JPY -> 1500,
+    1.234 KWD -> 1234. More decimals than the exponent allows is an error unless ``rounding`` says how;
+    negative amounts and amounts past int32 are errors (the API keeps int32 amounts >= 0)."""
+    amount = parse_amount(value, decimal_mark)
+    exponent = exponent_of(currency, overrides)
+    scaled = amount.scaleb(exponent)
+    whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
+    if whole != scaled:
+        if rounding is None:
+            raise MoneyError(
+                f"amount {_show(value)} {currency} has more than {exponent} decimal(s) "
+                f"(the {currency} exponent); give --round half-even or --round half-up to round it, "
+                f"or --exponent {currency}=N if the exponent is wrong"
+            )
+        whole = scaled.to_integral_value(rounding=ROUNDINGS[rounding])
+    minor = int(whole)
+    if minor < 0:
+        raise MoneyError(f"amount {_show(value)} {currency} is negative; ActiveCampaign takes amounts >= 0")
+    if minor > INT32_MAX:
+        raise MoneyError(
+            f"amount {_show(value)} {currency} is {minor} minor units, past the API's limit of {INT32_MAX}"
+        )
+    return minor
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def parse_exponents(specs: list[str]) -> dict[str, int]:
+    """--exponent CUR=N, repeated: {"KWD": 2}. Raises ValueError with a message for a person."""
+    out: dict[str, int] = {}
+    for spec in specs:
+        code, sep, number = spec.partition("=")
+        code = code.strip().upper()
+        if not sep or not re.fullmatch(r"[A-Z]{3}", code) or not number.strip().isdigit():
+            raise ValueError(f"--exponent {spec!r}: write CUR=N, e.g. --exponent KWD=3")
+        exponent = int(number)
+        if exponent > 6:
+            raise ValueError(f"--exponent {spec!r}: no currency has more than 4 minor-unit digits")
+        out[code] = exponent
+    return out

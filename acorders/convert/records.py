@@ -1,0 +1,143 @@
+"""One source record + a map -> one ecomOrder (bare order object), or a reason to skip it.
+
+A record that cannot be converted raises ConversionError (one error finding for it); a record that
+must not be sent (a guest cart without an email, a cart still active) comes back as a Skip with the
+reason, which the results show as a warning or an info.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, NamedTuple
+
+from acorders.convert import dates
+from acorders.convert.catalog import Catalog
+from acorders.convert.fields import Context, evaluate, raw, show
+from acorders.convert.maps import ConvertMap, ListSpec
+from acorders.errors import ConversionError
+from acorders.models import Severity
+
+_CURRENCY = re.compile(r"[A-Za-z]{3}\Z")
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """What the user said beside the map (the CLI's --exponent, --round, --source-tz, ...)."""
+
+    exponents: dict[str, int] = field(default_factory=dict)
+    rounding: str | None = None  # "half-even", "half-up"; None: too many decimals is an error
+    source_tz: str | None = None
+    abandoned_after: timedelta = timedelta(hours=1)
+    now: datetime | None = None  # for tests; None: the real clock
+    cart_url: str | None = None  # "https://shop/cart/{id}" for platforms without a recovery link
+    catalog: Catalog | None = None
+
+
+class Skip(NamedTuple):
+    """A record deliberately not converted, and why."""
+
+    reason: str
+    severity: Severity = Severity.WARNING
+
+
+def record_id(record: Any, cmap: ConvertMap) -> str | None:
+    """The source record's own id, for messages (``id`` in the map)."""
+    value, _ = raw(record, cmap.id)
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def convert_record(
+    record: Any, cmap: ConvertMap, opts: ConvertOptions, now: datetime
+) -> dict[str, Any] | Skip:
+    """The ecomOrder for ``record``; Skip for a record that must not be sent; ConversionError otherwise."""
+    if not isinstance(record, dict):
+        raise ConversionError(f"a {cmap.name} record is an object; found {type(record).__name__}")
+    ctx = Context(cmap, _currency(record, cmap), opts.exponents, opts.rounding, opts.source_tz)
+    email = evaluate(record, cmap.order["email"], ctx) if "email" in cmap.order else None
+    if email is None:
+        return Skip("guest cart or order without an email: skipped (nothing to send it to)")
+    order: dict[str, Any] = {}
+    for name, spec in cmap.order.items():
+        value = evaluate(record, spec, ctx)
+        if value is not None:
+            order[name] = value
+    order["currency"] = ctx.currency
+    if cmap.products is not None:
+        order["orderProducts"] = _items(record, cmap.products, ctx, opts.catalog)
+    if cmap.discounts is not None:
+        discounts = _items(record, cmap.discounts, ctx, None)
+        if discounts:
+            order["orderDiscounts"] = discounts
+            order.setdefault("discountAmount", sum(d.get("discountAmount", 0) for d in discounts))
+    return _cart_or_order(record, order, cmap, opts, ctx, now)
+
+
+def _cart_or_order(
+    record: Any, order: dict[str, Any], cmap: ConvertMap, opts: ConvertOptions, ctx: Context, now: datetime
+) -> dict[str, Any] | Skip:
+    """An order once completed; a cart otherwise, with abandonedDate from its last activity, and only
+    after --abandoned-after of inactivity."""
+    completed = cmap.completed is not None and raw(record, cmap.completed)[0] is not None
+    if completed or order.get("externalid"):
+        order.pop("abandonedDate", None)
+        return order
+    order.pop("externalid", None)
+    if "abandonedDate" not in order and cmap.activity is not None:
+        last = evaluate(record, cmap.activity, ctx)
+        if last is not None:
+            order["abandonedDate"] = last
+    if "abandonedDate" in order:
+        idle = now - dates.parse_instant(order["abandonedDate"])
+        if idle < opts.abandoned_after:
+            return Skip(
+                f"not yet abandoned: last activity {order['abandonedDate']} is less than "
+                f"{_show(opts.abandoned_after)} ago (--abandoned-after)",
+                Severity.INFO,
+            )
+    if "orderUrl" not in order and opts.cart_url and order.get("externalcheckoutid"):
+        order["orderUrl"] = opts.cart_url.replace("{id}", str(order["externalcheckoutid"]))
+    return order
+
+
+def _currency(record: Any, cmap: ConvertMap) -> str:
+    value, path = raw(record, cmap.currency)
+    if value is None:
+        raise ConversionError("no currency: the map's [money] currency path is blank in this record", path)
+    if not isinstance(value, str) or not _CURRENCY.match(value.strip()):
+        raise ConversionError(f"currency {value!r} is not a three-letter ISO 4217 code", path)
+    return value.strip().upper()
+
+
+def _items(record: Any, spec: ListSpec, ctx: Context, catalog: Catalog | None) -> list[dict[str, Any]]:
+    from acorders.convert.fields import values
+
+    items = values(record, spec.path)
+    if len(items) == 1 and isinstance(items[0], list):
+        items = items[0]
+    out = []
+    base = show(spec.path)
+    for index, item in enumerate(items):
+        where = f"{base}[{index}]."
+        row = {}
+        for name, field_spec in spec.fields.items():
+            value = evaluate(item, field_spec, ctx, where)
+            if value is not None:
+                row[name] = value
+        if catalog is not None:
+            catalog.fill(row)
+        out.append(row)
+    return out
+
+
+def _show(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def clock(opts: ConvertOptions) -> datetime:
+    return (opts.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
