@@ -100,11 +100,16 @@ class ForkPool:
                     continue
                 if run.exhausted and run.following == run.sent:
                     return
+                if not selector.get_map():  # every worker is gone, and none said why
+                    raise WorkerError(f"a worker process stopped before task {run.sent}")
                 for key, _ in selector.select():
                     if not run.receive(key.fd):
                         selector.unregister(key.fd)
         finally:
             selector.close()
+
+
+_NOTHING = object()
 
 
 class _Run:
@@ -120,20 +125,25 @@ class _Run:
         self.worker_of = {fd: i for i, fd in enumerate(pool.results)}
         self.buffers = {fd: bytearray() for fd in pool.results}
         self.ready: dict[int, Any] = {}
+        self.held: Any = _NOTHING  # a task taken from the source that no worker has yet
 
     def hand_out(self) -> None:
-        """A task to every idle worker, while there are tasks."""
+        """A task to every idle worker, while there are tasks. A worker whose task pipe is broken is gone:
+        its task waits for another, and what it said before going (a failed warm-up, say) arrives on
+        its result pipe, so that is what the run reports."""
         while self.idle and not self.exhausted:
-            try:
-                task = next(self.source)
-            except StopIteration:
-                self.exhausted = True
-                return
+            if self.held is _NOTHING:
+                try:
+                    self.held = next(self.source)
+                except StopIteration:
+                    self.exhausted = True
+                    return
             worker = self.idle.pop()
             try:
-                _send(self.pool.tasks[worker], self.sent, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+                _send(self.pool.tasks[worker], self.sent, pickle.dumps(self.held, pickle.HIGHEST_PROTOCOL))
             except BrokenPipeError:
-                raise WorkerError(f"a worker process stopped before task {self.sent}") from None
+                continue
+            self.held = _NOTHING
             self.working[self.pool.results[worker]] = self.sent
             self.sent += 1
 

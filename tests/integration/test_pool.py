@@ -143,3 +143,33 @@ def test_stop_ends_every_worker_at_once() -> None:
     for pid in pids:  # the first worker and the one it forked: both gone, neither left a zombie
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_failed_warm_up_is_reported_even_when_the_first_task_comes_after_it() -> None:
+    """The worker says why and exits before the parent has a task for it: the broken task pipe is not the
+    reason, the warm-up's error is (it was 'a worker process stopped before task 0', 1 run in 100)."""
+
+    def warm() -> None:
+        raise ImportError("no schema here")
+
+    def slow_tasks() -> Iterator[int]:
+        time.sleep(0.3)  # the worker has failed and gone by now
+        yield from range(5)
+
+    with (
+        pytest.raises(WorkerError, match="ImportError: no schema here"),
+        ForkPool(2, lambda n: n, warm) as pool,
+    ):
+        list(pool.map(slow_tasks()))
+
+
+def test_workers_that_all_vanish_silently_are_an_error_not_a_hang() -> None:
+    def warm() -> None:
+        os._exit(0)  # gone without a word
+
+    def slow_tasks() -> Iterator[int]:
+        time.sleep(0.3)
+        yield from range(3)
+
+    with pytest.raises(WorkerError, match="stopped before task 0"), ForkPool(2, lambda n: n, warm) as pool:
+        list(pool.map(slow_tasks()))
