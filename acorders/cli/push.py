@@ -47,6 +47,15 @@ WaitOpt = Annotated[
         "--wait", min=0, rich_help_panel=SEND, help="Seconds to wait for another push holding the ledger."
     ),
 ]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        rich_help_panel=SEND,
+        help="Seconds one request may take in all (connect, send, the whole answer); then it has failed.",
+    ),
+]
 MovePushedOpt = Annotated[
     Optional[Path],
     typer.Option("--move-pushed", rich_help_panel=SEND, help="Move each fully pushed file here."),
@@ -110,6 +119,7 @@ def push(
     workers: WorkersOpt = 8,
     state_dir: StateDirOpt = None,
     wait: WaitOpt = 30.0,
+    timeout: TimeoutOpt = 60.0,
     move_pushed: MovePushedOpt = None,
     move_failed: MoveFailedOpt = None,
 ) -> int:
@@ -127,7 +137,12 @@ def push(
         rate=rate,
         state_dir=state_dir,
         options=PushOptions(
-            workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed
+            workers=workers,
+            dry_run=dry_run,
+            wait=wait,
+            timeout=timeout,
+            move_pushed=move_pushed,
+            move_failed=move_failed,
         ),
         on_request=request_logger(env) if verbose else None,
         stdin=env.stdin,

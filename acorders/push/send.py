@@ -2,7 +2,9 @@
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
 order by one worker, so two threads never race to create one cart. A 403 or a wrong URL stops the run at
-once; a cart the API rejects is reported and the others go on.
+once; a cart the API rejects is reported and the others go on. Ctrl-C (or
+SIGTERM, interrupts.py): no new requests; those in flight get GRACE_S seconds, none after a second
+signal; every cart still gets its result and the intents left pending are settled by the next run.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from acorders.errors import (
+    Cancelled,
     ConfigError,
-    Interrupted,
     NotFound,
     Rejected,
     RequestFailed,
@@ -31,6 +33,7 @@ from acorders.models import (
 )
 from acorders.push import plan as planner
 from acorders.push.customers import CustomerResolver, customer_hints
+from acorders.push.interrupts import Interrupts
 from acorders.push.ledger import DONE, PENDING, REJECTED, Ledger, content_hash
 from acorders.push.lookup import Remote
 from acorders.push.plan import result_for
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of waiting out every cart
+GRACE_S = 5.0  # after one Ctrl-C, what the requests in flight get to finish
 
 
 class Pusher:
@@ -67,14 +71,33 @@ class Pusher:
             results.append(self.push_one(doc))
         return results
 
+    def on_interrupt(self, interrupts: Interrupts) -> None:
+        """From the signal handler (so no locks): no new carts, no new requests; those in flight get
+        GRACE_S seconds after the first signal, none after the second."""
+        if self.stop is None:
+            self.stop = interrupts.stop()
+        stop_sending = getattr(self.client, "stop_sending", None)  # a test's fake client may have none
+        if stop_sending is not None:  # and nothing may raise in a signal handler
+            stop_sending(GRACE_S if interrupts.count == 1 else 0.0)
+
     def push_one(self, doc: Document) -> PushResult:
         order = doc.order
         assert order is not None
         digest = content_hash(order)
         plan = planner.decide(order, self.account, self.ledger, digest)
+        result = self._push(doc, order, plan, digest)
+        self._count(result)
+        return result
+
+    def _push(self, doc: Document, order: dict[str, Any], plan: planner.Plan, digest: str) -> PushResult:
         try:
             body = self._body(doc, order)
             result = self._execute(doc, order, body, plan, digest)
+        except Cancelled:  # the run is stopping: this request was never sent (an intent stays pending)
+            reason = self.stop.message if self.stop is not None else "the run is stopping"
+            result = result_for(
+                doc, Action.SKIPPED, id=plan.ac_id, errors=[Finding(None, f"not sent: {reason}")]
+            )
         except Rejected as exc:
             self._record(plan, REJECTED, Action.REJECTED, status=exc.status, error=exc.message, doc=doc)
             errors = [Finding(path, message) for path, message in exc.errors] or [Finding(None, exc.message)]
@@ -91,7 +114,6 @@ class Pusher:
             result = result_for(
                 doc, Action.FAILED, errors=[Finding(None, f"internal error: {type(exc).__name__}: {exc}")]
             )
-        self._count(result)
         return result
 
     def _count(self, result: PushResult) -> None:
@@ -298,31 +320,34 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
 
 
 def send(
-    pusher: Pusher, groups: list[list[Document]], workers: int, on_result: Callable[[PushResult], None]
+    pusher: Pusher,
+    groups: list[list[Document]],
+    workers: int,
+    on_result: Callable[[PushResult], None],
+    interrupts: Interrupts | None = None,
 ) -> None:
-    """Run the groups on a thread pool; on Ctrl-C, let in-flight requests finish and skip the rest."""
+    """Run the groups on a thread pool, reporting each cart as it is done. Once ``interrupts`` has a
+    signal, no group starts; those running finish their cart in flight (the client cuts it off after the
+    grace) and skip the rest, and every cart left is reported skipped."""
     from concurrent.futures import (  # a rerun with nothing to send never needs it
         FIRST_COMPLETED,
         ThreadPoolExecutor,
         wait,
     )
 
+    interrupts = interrupts if interrupts is not None else Interrupts()
     pending: set[Future[list[PushResult]]] = set()
+    queue = list(reversed(groups))
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="push") as pool:
-        queue = list(reversed(groups))
-        try:
-            while queue or pending:
-                while queue and len(pending) < workers * 2:
-                    pending.add(pool.submit(pusher.push_group, queue.pop()))
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for result in future.result():
-                        on_result(result)
-        except KeyboardInterrupt:
-            pusher.stop = Interrupted("interrupted (Ctrl-C); in-flight requests were finished")
-            for future in pending:
+        while pending or (queue and not interrupts.count):
+            while queue and not interrupts.count and len(pending) < workers * 2:
+                pending.add(pool.submit(pusher.push_group, queue.pop()))
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in done:
                 for result in future.result():
                     on_result(result)
-            for docs in queue:
-                for result in pusher.push_group(docs):  # all skipped: the stop is set
-                    on_result(result)
+    if queue and pusher.stop is None:
+        pusher.stop = interrupts.stop()
+    for docs in reversed(queue):
+        for result in pusher.push_group(docs):  # all skipped: the stop is set
+            on_result(result)
