@@ -1,7 +1,7 @@
 """push PATH...: the whole run, from options to an outcome, without a terminal in sight.
 
-Where the carts go (the account, or a throwaway sandbox), the ledger and its lock, building the HTTP
-client only when something must be sent, and the spool moves afterwards.
+Where the carts go (the account, or a throwaway sandbox), the ledger and its lock (and the account's,
+locks.py), building the HTTP client only when something must be sent, and the spool moves afterwards.
 Ctrl-C and SIGTERM are handled here for the whole run (interrupts.py): before sending they stop it with an
 empty, complete report; from the first result on they wind the push down without tearing the report.
 The CLI fills a PushRequest and renders the outcome; tests drive ``run`` directly.
@@ -30,6 +30,7 @@ from acorders.push import spool
 from acorders.push.customers import CustomerResolver
 from acorders.push.interrupts import Interrupts
 from acorders.push.ledger import Ledger
+from acorders.push.locks import AccountLock
 from acorders.push.plan import decide, plan_only, result_for
 from acorders.push.prepare import Prepared, prepare
 from acorders.push.send import Pusher, group, send
@@ -138,7 +139,11 @@ def _target(request: PushRequest, stack: ExitStack) -> _Target:
         account = request.settings.account()
         url, key = account.url, account.api_key
     ledger = stack.enter_context(Ledger.open(state_dir))
+    started = time.monotonic()
     ledger.lock(request.options.wait)  # before planning: an overlapping run must see what this one pushed
+    if not request.sandbox:  # runs with other ledgers (another --state-dir) must not push to it either
+        account_lock = stack.enter_context(AccountLock(url))
+        account_lock.acquire(max(0.0, request.options.wait - (time.monotonic() - started)))
     return _Target(url, key, ledger)
 
 

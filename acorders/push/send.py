@@ -1,8 +1,8 @@
 """Send: planned documents to ActiveCampaign through the ledger, at the account's rate, one result each.
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
-order by one worker, so two threads never race to create one cart. A 403 or a wrong URL stops the run at
-once; a cart the API rejects is reported and the others go on. Ctrl-C (or
+order by one worker, so two threads never race to create one cart. A 403, a wrong URL or a ledger that
+cannot record stops the run at once; a cart the API rejects is reported and the others go on. Ctrl-C (or
 SIGTERM, interrupts.py): no new requests; those in flight get GRACE_S seconds, none after a second
 signal; every cart still gets its result and the intents left pending are settled by the next run.
 """
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from acorders.errors import (
     Cancelled,
     ConfigError,
+    LedgerError,
     NotFound,
     Rejected,
     RequestFailed,
@@ -84,8 +85,12 @@ class Pusher:
         order = doc.order
         assert order is not None
         digest = content_hash(order)
-        plan = planner.decide(order, self.account, self.ledger, digest)
-        result = self._push(doc, order, plan, digest)
+        try:
+            plan = planner.decide(order, self.account, self.ledger, digest)
+            result = self._push(doc, order, plan, digest)
+        except LedgerError as exc:  # it cannot record: stop sending, and say what this cart's request did
+            self._halt(exc)
+            result = _unrecorded(doc, exc)
         self._count(result)
         return result
 
@@ -97,6 +102,12 @@ class Pusher:
             reason = self.stop.message if self.stop is not None else "the run is stopping"
             result = result_for(
                 doc, Action.SKIPPED, id=plan.ac_id, errors=[Finding(None, f"not sent: {reason}")]
+            )
+        except NotFound as exc:  # a 404 with the API's message to a create: what it refers to is missing
+            message = f"ActiveCampaign answered 404: {exc.message} (check the connectionid and customerid)"
+            self._record(plan, REJECTED, Action.REJECTED, status=404, error=message, doc=doc)
+            result = result_for(
+                doc, Action.REJECTED, id=plan.ac_id, status=404, errors=[Finding(None, message)]
             )
         except Rejected as exc:
             self._record(plan, REJECTED, Action.REJECTED, status=exc.status, error=exc.message, doc=doc)
@@ -110,6 +121,8 @@ class Pusher:
             result = result_for(
                 doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)]
             )
+        except LedgerError:
+            raise
         except Exception as exc:
             result = result_for(
                 doc, Action.FAILED, errors=[Finding(None, f"internal error: {type(exc).__name__}: {exc}")]
@@ -289,6 +302,18 @@ class Pusher:
             self.ledger.settle(
                 plan.key, state=state, action=action.value, status=status, error=error, source=str(doc.origin)
             )
+
+
+def _unrecorded(doc: Document, exc: LedgerError) -> PushResult:
+    """The result of a cart whose outcome the ledger could not record: what its request did (``outcome``,
+    from the settle that failed), or "not sent" when it failed before any request."""
+    outcome = exc.outcome
+    if outcome is None:
+        return result_for(doc, Action.FAILED, errors=[Finding(None, f"not sent: {exc.message}")])
+    note = Finding(None, f"not recorded in the ledger ({exc.message}); the next run looks it up")
+    errors = [Finding(None, outcome["error"]), note] if outcome["error"] else [note]
+    action = Action(outcome["action"])
+    return result_for(doc, action, id=outcome["ac_id"], status=outcome["status"], errors=errors)
 
 
 def _resync(body: dict[str, Any]) -> dict[str, Any]:
