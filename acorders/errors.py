@@ -1,6 +1,6 @@
 """Exit statuses, every exception acorders raises, and the one map from an exception to an exit status.
 
-Two families, by what they end::
+Two families, by what they end, and one signal::
 
     AcordersError
     ├── RunError              ends the whole run; has an exit status and a hint saying what to do
@@ -10,16 +10,24 @@ Two families, by what they end::
     │   │   ├── AuthError     the API refused the key (403): every further request would be refused too
     │   │   └── WrongURLError the account URL answers, but not as ActiveCampaign's API
     │   ├── UnavailableError  4: not now (the API keeps failing, the ledger is busy); a rerun may fix it
-    │   │   └── LockTimeout   another push holds the ledger for longer than --wait
+    │   │   ├── LockTimeout   another push holds the ledger, or the account, for longer than --wait
+    │   │   └── LedgerError   the ledger cannot be read or written (disk full, busy, I/O): the run stops
+    │   │       └── LedgerDamaged  3, not 4: damaged pages; a rerun fixes nothing until it is moved aside
     │   └── Interrupted       130: Ctrl-C
+    │       └── Terminated    143: SIGTERM, handled like Ctrl-C
     └── CartError             one cart only: it is reported, and the run goes on with the others
         ├── ConversionError   a shop record that cannot become an ecomOrder (money, date, quantity): one
         │                     error finding for that record, and the batch goes on
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
         ├── NotFound          the API has no such record (404 with the API's JSON message)
-        └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
-            └── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
-                                id): look the record up, never resend blindly
+        └── RequestFailed     retries ran out (429, 5xx, network, the deadline): a rerun may succeed
+            ├── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
+            │                   id, the deadline): look the record up, never resend blindly
+            └── Cancelled     not sent: the run is stopping (Ctrl-C, SIGTERM)
+
+    KeyboardInterrupt
+    └── TerminateRequest      SIGTERM raised where Ctrl-C would raise KeyboardInterrupt, so that every
+                              command stops the same way for both (then exits 143, not 130)
 
 Nothing here imports the rest of acorders: every stage may raise these.
 """
@@ -27,6 +35,7 @@ Nothing here imports the rest of acorders: every stage may raise these.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitStatus(IntEnum):
@@ -37,7 +46,8 @@ class ExitStatus(IntEnum):
     USAGE = 2  # unknown option, a path that does not exist
     CONFIG = 3  # configuration or authentication problem
     TEMPORARY = 4  # temporary failure: a rerun may fix it
-    INTERRUPTED = 130  # Ctrl-C
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM), handled like Ctrl-C
     BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE), as shells report it
 
 
@@ -86,13 +96,38 @@ class UnavailableError(RunError):
 
 
 class LockTimeout(UnavailableError):
-    """Another push holds the ledger lock for longer than --wait."""
+    """Another push holds the ledger lock, or the account lock, for longer than --wait."""
+
+
+class LedgerError(UnavailableError):
+    """The ledger could not be read or written mid-run: a full disk, another program keeping it busy for
+    longer than --wait, an I/O error. The run stops sending; a rerun settles what was not recorded.
+
+    ``outcome``: what a failed write was recording (``action``, ``ac_id``, ``status``, ``error``), so the
+    cart's result still says what its request did; None when nothing had been done yet."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.outcome: dict[str, Any] | None = None
+
+
+class LedgerDamaged(LedgerError):
+    """The ledger's file is damaged (a corrupted page, not a database): exit 3, since no rerun helps until
+    the file is moved aside; the next run then rebuilds it from look-ups."""
+
+    exit_status = ExitStatus.CONFIG
 
 
 class Interrupted(RunError):
-    """Ctrl-C: the run stopped after the requests in flight, and says what it did."""
+    """Ctrl-C: no new requests; those in flight get a short grace; the run says what it did."""
 
     exit_status = ExitStatus.INTERRUPTED
+
+
+class Terminated(Interrupted):
+    """SIGTERM: the same as Ctrl-C, with its own exit status."""
+
+    exit_status = ExitStatus.TERMINATED
 
 
 class CartError(AcordersError):
@@ -155,8 +190,18 @@ class OutcomeUnknown(RequestFailed):
     Never resent blindly; the caller settles it by looking the record up."""
 
 
+class Cancelled(RequestFailed):
+    """Not sent: the run is stopping (Ctrl-C, SIGTERM) and sends no new request."""
+
+
+class TerminateRequest(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt: whatever stops on Ctrl-C stops on it too."""
+
+
 def exit_status_for(exc: BaseException) -> ExitStatus:
     """The one place that decides the exit status of an exception that ended the run."""
+    if isinstance(exc, TerminateRequest):
+        return ExitStatus.TERMINATED
     if isinstance(exc, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
     if isinstance(exc, BrokenPipeError):

@@ -374,3 +374,9 @@ def config_error_for(exc: requests.RequestException, base_url: str) -> ConfigErr
     ):
         return ConfigError(f"could not send a request to {base_url}: {type(exc).__name__}", hint=URL_HINT)
     return None
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value from an answer, short, for a message."""
+    text = json.dumps(value, default=repr)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

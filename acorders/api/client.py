@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote
 
-from acorders.api.answers import ids_as_str, is_record_id
+from acorders.api.answers import ids_as_str, is_record_id, shown
+from acorders.api.listings import every_page, list_page
 from acorders.api.retry import settle_delay
-from acorders.api.transport import Record, Transport, shown
+from acorders.api.transport import Record, Transport
 from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
 
 
@@ -89,7 +90,7 @@ class Client(Transport):
         }
         wanted = {k: str(v) for k, v in wanted.items() if v is not None}
         params = {f"filters[{k}]": v for k, v in wanted.items()}
-        rows = self._all("/ecomOrders", params, "ecomOrders")
+        rows = every_page(self.request, "/ecomOrders", params, "ecomOrders")
         matches = [r for r in rows if all(str(r.get(k)) == v for k, v in wanted.items())]
         return addressable("/ecomOrders", matches)
 
@@ -103,7 +104,7 @@ class Client(Transport):
             "limit": limit,
             "offset": offset,
         }
-        return self._list("/ecomOrders", params, "ecomOrders")
+        return list_page(self.request, "/ecomOrders", params, "ecomOrders")
 
     # -- connections and customers ------------------------------------------------------------------
 
@@ -117,7 +118,7 @@ class Client(Transport):
             "limit": limit,
             "offset": offset,
         }
-        return self._list("/connections", params, "connections")
+        return list_page(self.request, "/connections", params, "connections")
 
     def create_connection(
         self,
@@ -145,7 +146,7 @@ class Client(Transport):
 
         Drops the account-level row (connectionid "0") and anything the filters matched loosely."""
         params = {"filters[email]": email, "filters[connectionid]": str(connectionid)}
-        rows = self._all("/ecomCustomers", params, "ecomCustomers")
+        rows = every_page(self.request, "/ecomCustomers", params, "ecomCustomers")
         return addressable(
             "/ecomCustomers",
             [
@@ -166,7 +167,7 @@ class Client(Transport):
             "limit": limit,
             "offset": offset,
         }
-        return self._list("/ecomCustomers", params, "ecomCustomers")
+        return list_page(self.request, "/ecomCustomers", params, "ecomCustomers")
 
     def create_customer(
         self, *, connectionid: str, externalid: str, email: str, accepts_marketing: bool = False

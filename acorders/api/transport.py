@@ -1,7 +1,9 @@
 """The transport under the client: one API call, attempt by attempt, at the account's rate.
 
 One shared session and rate limiter for all worker threads; retries where they are safe (retry.py decides
-when); a write whose outcome is unknown raises OutcomeUnknown instead of being re-sent.
+when); a write whose outcome is unknown raises OutcomeUnknown instead of being re-sent. Every request has a
+total deadline and its answer a size cap (deadline.py); ``stop_sending`` (Ctrl-C) refuses new requests
+and cuts those in flight off after a grace.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any, NamedTuple, NoReturn, TypeVar
 from urllib.parse import urlencode
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from acorders import __version__
 from acorders.api.answers import (
@@ -32,13 +33,23 @@ from acorders.api.answers import (
     redact,
     redact_json,
     retry_after_seconds,
+    shown,
     status_text,
     summarize_body,
 )
+from acorders.api.deadline import DEADLINE_S, MAX_BODY, Cut, Watch, WatchedAdapter, error_for_cut, read_body
 from acorders.api.ratelimit import RateLimiter
 from acorders.api.retry import Attempts, Retry, backoff_delay
 from acorders.api.stats import ClientStats, RequestLog
-from acorders.errors import AcordersError, ConfigError, OutcomeUnknown, Rejected, RequestFailed, RunError
+from acorders.errors import (
+    AcordersError,
+    Cancelled,
+    ConfigError,
+    OutcomeUnknown,
+    Rejected,
+    RequestFailed,
+    RunError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +91,18 @@ class Transport:
         rate: float = 5.0,
         workers: int = 8,
         timeout: tuple[float, float] = (5.0, 30.0),
+        deadline: float = DEADLINE_S,
         max_attempts: int = 6,
         max_retry_seconds: float = 120.0,
         on_request: Callable[[RequestLog], None] | None = None,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         limiter: RateLimiter | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         """``base_url`` is normalized by the caller: "https://acct.api-us1.com", no trailing slash or /api/3.
-        ``wall_clock`` (epoch seconds) reads Retry-After dates.
+        ``wall_clock`` (epoch seconds) reads Retry-After dates. ``timeout`` bounds each connect and each
+        read, ``deadline`` the whole request. ``sleep`` defaults to one that a stopping run cuts short.
 
         Raises ConfigError for a key that cannot be sent as a header (the low-level errors would quote it)."""
         if not api_key or api_key != api_key.strip() or not (api_key.isascii() and api_key.isprintable()):
@@ -100,10 +113,13 @@ class Transport:
         self._api = base_url + "/api/3"
         self.__key = api_key
         self._timeout = timeout
+        self.deadline = deadline
+        self.max_body = MAX_BODY
+        self._watch = Watch()
         self.max_attempts = max(1, max_attempts)
         self.max_retry_seconds = max_retry_seconds
         self._on_request = on_request
-        self._sleep = sleep
+        self._sleep = sleep = sleep if sleep is not None else self._watch.sleep
         self._wall_clock = wall_clock
         self.limiter = limiter if limiter is not None else RateLimiter(rate, sleep=sleep)
         self.stats = ClientStats()
@@ -113,7 +129,7 @@ class Transport:
             {"Api-Token": api_key, "Accept": "application/json", "User-Agent": f"acorders/{__version__}"}
         )
         # Default pools hold 10 connections; more workers would open and drop connections.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(workers, 10))
+        adapter = WatchedAdapter(pool_connections=4, pool_maxsize=max(workers, 10))
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -124,6 +140,11 @@ class Transport:
         """Close the connections (only if the session is ours)."""
         if self._own_session:
             self._session.close()
+
+    def stop_sending(self, grace: float) -> None:
+        """No new requests (Cancelled); those in flight are cut off after ``grace`` seconds. Safe in a signal
+        handler."""
+        self._watch.stop(grace)
 
     def __enter__(self: _T) -> _T:
         return self
@@ -167,18 +188,20 @@ class Transport:
     def _attempt(self, call: _Call, attempts: Attempts) -> Record | Retry:
         """One HTTP attempt, at this run's rate: the answer's record, a Retry, or an exception that is
         final."""
+        self._refuse_when_stopping(call)
         self.limiter.acquire()
+        self._refuse_when_stopping(call)
         started = time.perf_counter()
         try:
-            resp = self._session.request(
-                call.method,
-                self._api + call.rel,
-                data=call.data,
-                headers=call.headers,
-                timeout=self._timeout,
-                allow_redirects=False,  # a redirect would carry the Api-Token header to another host
-            )
-            content = resp.content
+            resp, content = self._fetch(call)
+        except Cut as cut:  # the deadline passed, the run stopped, the answer was too large: never retried
+            self.stats.add(requests=1)
+            duration = time.perf_counter() - started
+            self._report(RequestLog(call.method, call.rel, cut.status, duration, attempts.number, cut.reason))
+            error = error_for_cut(call.method, call.path, cut, self.deadline, self.max_body)
+            if isinstance(error, OutcomeUnknown):
+                self.stats.add(unknown_outcomes=1)
+            raise error from None
         except requests.RequestException as exc:
             log.debug("%s %s failed: %s", call.method, call.rel, self._redact(f"{type(exc).__name__}: {exc}"))
             self.stats.add(requests=1)
@@ -201,6 +224,32 @@ class Transport:
         raise error_for_response(
             status, self._safe(content), location, path=call.rel, base_url=self.base_url, root=call.root
         )
+
+    def _fetch(self, call: _Call) -> tuple[requests.Response, bytes]:
+        """One exchange within the deadline: the answer and its whole body, at most ``max_body`` bytes."""
+        with self._watch.guard(self.deadline) as slot:
+            try:
+                resp = self._session.request(
+                    call.method,
+                    self._api + call.rel,
+                    data=call.data,
+                    headers=call.headers,
+                    timeout=self._timeout,
+                    allow_redirects=False,  # a redirect would carry the Api-Token header to another host
+                    stream=True,  # read below, against the cap
+                )
+                try:
+                    return resp, read_body(resp, self.max_body)
+                finally:
+                    resp.close()  # a body read to its end keeps the connection; any other closes it
+            except Exception as exc:
+                if slot.cut is not None:  # whatever the cut socket made the libraries raise
+                    raise Cut(slot.cut) from exc
+                raise
+
+    def _refuse_when_stopping(self, call: _Call) -> None:
+        if self._watch.refusing:
+            raise Cancelled(f"{call.method} {call.path}: not sent, the run is stopping", None)
 
     def _no_answer(
         self, call: _Call, attempts: Attempts, exc: requests.RequestException, duration: float
@@ -321,55 +370,3 @@ class Transport:
         if method == "POST":
             self._unknown(message, None)
         raise RequestFailed(message, None)
-
-    def _list(self, path: str, params: dict[str, Any], key: str) -> tuple[list[Record], int | None]:
-        """One page of a list endpoint: (records, meta.total); the total is None when the answer gives
-        none (then nothing says how much is left)."""
-        answer = self.request("GET", path, params=params)
-        rows = answer.get(key)
-        records = [ids_as_str(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
-        meta = answer.get("meta")
-        try:
-            total = int(meta["total"])  # type: ignore[index]
-        except (TypeError, KeyError, ValueError):
-            return records, None
-        return records, total if total >= 0 else None
-
-    def _all(self, path: str, params: dict[str, Any], key: str, max_pages: int = 100) -> list[Record]:
-        """Every page of a filtered list (filters may match by "contains", so there can be many), offset by
-        what was read (a server may page by fewer than asked).
-
-        Only a listing that is provably whole is returned (see ``whole``): anything less could miss the
-        exact match and lead to a duplicate, so it is an error, as too many pages are."""
-        records: list[Record] = []
-        for _ in range(max_pages):
-            page, total = self._list(
-                path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key
-            )
-            records.extend(page)
-            if not page or (total is not None and len(records) >= total):
-                return whole(f"GET {path}", records, total)
-        raise RequestFailed(
-            f"GET {path}: more than {len(records)} records match; cannot check them all", None
-        )
-
-
-def whole(what: str, records: list[Record], total: int | None) -> list[Record]:
-    """``records`` if they are provably the whole listing: as many as meta.total says (without a total,
-    read up to an empty page) and none listed twice (a server that ignores offset repeats its first page).
-    RequestFailed otherwise: a rerun may find the listing consistent."""
-    distinct = len({str(r.get("id")) for r in records})
-    if (total is None or total == len(records)) and distinct == len(records):
-        return records
-    said = f"meta.total says {total}" if total is not None else "no meta.total"
-    raise RequestFailed(
-        f"{what}: the listing does not add up ({said}, the pages held {len(records)} records, "
-        f"{distinct} distinct); cannot tell whether it holds the record",
-        None,
-    )
-
-
-def shown(value: Any, limit: int = 40) -> str:
-    """A value from an answer, short, for a message."""
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -52,6 +52,15 @@ WaitOpt = Annotated[
         "--wait", min=0, rich_help_panel=SEND, help="Seconds to wait for another push holding the ledger."
     ),
 ]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        rich_help_panel=SEND,
+        help="Seconds one request may take in all (connect, send, the whole answer); then it has failed.",
+    ),
+]
 MovePushedOpt = Annotated[
     Optional[Path],
     typer.Option("--move-pushed", rich_help_panel=SEND, help="Move each fully pushed file here."),
@@ -143,18 +152,17 @@ def push(
     workers: WorkersOpt = 8,
     state_dir: StateDirOpt = None,
     wait: WaitOpt = 30.0,
+    timeout: TimeoutOpt = 60.0,
     move_pushed: MovePushedOpt = None,
     move_failed: MoveFailedOpt = None,
     conv: Any = None,  # the Converter of --from and its options (with_convert_options)
 ) -> int:
     """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
     --from converts a shop's export on the fly."""
-    from acorders.push.runner import PushOptions, PushRequest, run
-    from acorders.report import build_reporter
+    from acorders.push.runner import PushOptions, PushRequest
 
     env = environment()
-    if conv is not None and (move_pushed is not None or move_failed is not None):
-        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    _no_moves_of_converted_files(conv, move_pushed, move_failed)
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -164,15 +172,34 @@ def push(
         rate=rate,
         state_dir=state_dir,
         options=PushOptions(
-            workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed
+            workers=workers,
+            dry_run=dry_run,
+            wait=wait,
+            timeout=timeout,
+            move_pushed=move_pushed,
+            move_failed=move_failed,
         ),
         on_request=request_logger(env) if verbose else None,
         on_skip=env.log,
         stdin=env.stdin,
         converter=conv,
     )
-    reporter = build_reporter(output.value, env, quiet=quiet, key="results")
-    outcome = run(request, reporter)
+    return _run(request, output, quiet)
+
+
+def _no_moves_of_converted_files(conv: Any, move_pushed: Path | None, move_failed: Path | None) -> None:
+    """What a converted push sends is not what the shop's file holds: no spool moves with --from."""
+    if conv is not None and (move_pushed is not None or move_failed is not None):
+        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+
+
+def _run(request: Any, output: Output, quiet: bool) -> int:
+    """Carry the push out, report it, and say on stderr what became of each file moved."""
+    from acorders.push.runner import run
+    from acorders.report import build_reporter
+
+    env = environment()
+    outcome = run(request, build_reporter(output.value, env, quiet=quiet, key="results"))
     for line in outcome.moves:
         env.log(line)
     return outcome.status

@@ -2,7 +2,8 @@
 
 ``handle_errors`` wraps every command: it maps each exception to an exit status through
 ``acorders.errors.exit_status_for`` and prints a message with a hint, never a traceback (``--debug``
-shows it for unexpected errors).
+shows it for unexpected errors). SIGTERM arrives as TerminateRequest, a KeyboardInterrupt: every command
+stops on it as on Ctrl-C, and exits 143.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import typer
 
 from acorders.config import Settings, load_settings
 from acorders.environment import Environment
-from acorders.errors import AcordersError, ExitStatus, exit_status_for
+from acorders.errors import AcordersError, ExitStatus, TerminateRequest, exit_status_for
 
 EXIT_CODES_HELP = (
     "Exit status: 0 all valid/pushed; 1 some document invalid, unreadable or rejected; 2 usage error; "
-    "3 configuration or authentication problem; 4 temporary failure, a rerun may fix it; 130 interrupted."
+    "3 configuration or authentication problem; 4 temporary failure, a rerun may fix it; 130 interrupted "
+    "(Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,8 +84,8 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError as exc:  # `acorders ... | head`: the reader left; not an error worth a message
             _silence_stdout()
             raise typer.Exit(exit_status_for(exc)) from None
-        except KeyboardInterrupt as exc:
-            env.log("interrupted")
+        except KeyboardInterrupt as exc:  # and TerminateRequest (SIGTERM), exit 143
+            env.log("terminated" if isinstance(exc, TerminateRequest) else "interrupted")
             raise typer.Exit(exit_status_for(exc)) from None
         except AcordersError as exc:  # run errors, and a cart error outside push (connections create)
             error(env, exc.message, getattr(exc, "hint", None))

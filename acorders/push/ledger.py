@@ -3,23 +3,27 @@
 SQLite in the user state dir, one row per (account, connection, kind, external id). Before every write to
 the API the intent is committed (``pending``); the answer settles it (``done``). A run killed between the two
 leaves a pending row, and the next run settles it by looking the record up instead of re-sending blindly.
-An exclusive file lock per ledger keeps overlapping runs (cron) from pushing the same cart twice.
+An exclusive file lock per ledger keeps overlapping runs (cron) from pushing the same cart twice (and one
+per account, in locks.py, keeps runs with different ledgers apart).
+
+Every SQLite error becomes a LedgerError (exit 4: a full disk, a database busy for longer than --wait)
+or LedgerDamaged (exit 3: damaged pages; the hint says to move the file aside), never a bare
+sqlite3 exception: the push stops sending and still reports what it did.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from acorders.errors import ConfigError, LockTimeout
+from acorders.errors import ConfigError, LedgerDamaged, LedgerError, LockTimeout
 from acorders.models import canonical_bytes, display_name
+from acorders.push import locks
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
@@ -54,7 +58,8 @@ _SETTLE_ENTRY = (
     " source=COALESCE(excluded.source, source), updated_at=excluded.updated_at"
 )
 
-_BUSY_S = 30.0  # how long a statement waits for another process's lock
+_BUSY_S = 30.0  # how long a statement waits for another process's lock (a push: --wait, at least 1 s)
+_DAMAGED = ("malformed", "not a database", "corrupt")  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
 def _set_up(db: sqlite3.Connection) -> None:
@@ -88,6 +93,68 @@ def _storable(text: str | None) -> str | None:
         return text
     except UnicodeEncodeError:
         return display_name(text)
+
+
+def _failure(exc: sqlite3.Error, path: Path, busy_s: float) -> LedgerError:
+    """What a SQLite error means for the user, and what to do about it."""
+    text = str(exc)
+    if any(word in text for word in _DAMAGED):
+        return LedgerDamaged(
+            f"the ledger {path} is damaged ({text})",
+            hint=f"move it aside (mv {path} {path}.damaged) and rerun: the next run rebuilds it by looking "
+            "each cart up in ActiveCampaign, so nothing is pushed twice",
+        )
+    if "locked" in text or "busy" in text:
+        return LedgerError(
+            f"the ledger {path} is busy: another program has been writing to it for more than {busy_s:g} s "
+            f"({text})",
+            hint="let it finish (an acorders forget, a backup, a sqlite3 shell), or give --wait SECONDS; "
+            "then rerun: what was not recorded is looked up, never sent twice",
+        )
+    hint = "free some disk space" if "full" in text else "check the disk and the state dir's permissions"
+    return LedgerError(
+        f"the ledger {path} cannot be read or written: {text}",
+        hint=f"{hint}, then rerun: what was sent and not recorded is looked up, never sent twice",
+    )
+
+
+class _Db:
+    """The SQLite connection, with every error turned into a LedgerError (``_failure``)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self.busy_s = _BUSY_S
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        try:
+            return _Rows(self.db.execute(sql, params), self)
+        except sqlite3.Error as exc:
+            raise _failure(exc, self.path, self.busy_s) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Rows:
+    """A cursor whose reads (where a damaged page shows) fail as the ledger's errors too."""
+
+    def __init__(self, cursor: sqlite3.Cursor, db: _Db) -> None:
+        self.cursor = cursor
+        self.db = db
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> Any:
+        try:
+            return self.cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise _failure(exc, self.db.path, self.db.busy_s) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self.cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise _failure(exc, self.db.path, self.db.busy_s) from None
 
 
 def content_hash(order: Mapping[str, Any]) -> str:
@@ -135,15 +202,16 @@ class Ledger:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S
-            )
-            _when_unlocked(lambda: _set_up(self._db))
+            db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
+            _when_unlocked(lambda: _set_up(db))
         except (OSError, sqlite3.Error) as exc:
+            if isinstance(exc, sqlite3.Error) and any(word in str(exc) for word in _DAMAGED):
+                raise _failure(exc, path, _BUSY_S) from None
             raise ConfigError(
                 f"cannot open the ledger {path}: {exc}",
                 hint="check --state-dir / ACORDERS_STATE_DIR and its permissions",
             ) from None
+        self._db = _Db(db, path)
         self._mutex = threading.Lock()
         self._lock_fd: int | None = None
 
@@ -165,33 +233,22 @@ class Ledger:
 
     def lock(self, wait: float, sleep: float = 0.1) -> None:
         """Exclusive for the whole push; a second run waits up to ``wait`` seconds, then LockTimeout (exit
-        4)."""
-        lock_path = self.path.with_suffix(".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                    os.close(fd)
-                    raise LockTimeout(
-                        f"another acorders push (pid {holder}) is using the ledger {self.path}; "
-                        f"waited {wait:g} s",
-                        hint="let it finish, or give --wait SECONDS; nothing was sent by this run",
-                    ) from None
-                time.sleep(sleep)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._lock_fd = fd
+        4). From then on a statement waits as long for another program writing to the file (at least 1 s),
+        then LedgerError: busy."""
+
+        def busy(holder: str) -> LockTimeout:
+            return LockTimeout(
+                f"another acorders push (pid {holder}) is using the ledger {self.path}; waited {wait:g} s",
+                hint=locks.WAIT_HINT,
+            )
+
+        self._lock_fd = locks.take(self.path.with_suffix(".lock"), wait, busy, sleep)
+        self._db.busy_s = max(1.0, wait)
+        self._db.execute(f"PRAGMA busy_timeout = {int(self._db.busy_s * 1000)}")
 
     def unlock(self) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        locks.release(self._lock_fd)
+        self._lock_fd = None
 
     # --- entries --------------------------------------------------------------------------------------
 
@@ -240,19 +297,25 @@ class Ledger:
         source: str | None = None,
         recovered_to: str | None = None,
     ) -> None:
-        """Record the outcome, and append it to the history, in one transaction."""
+        """Record the outcome, and append it to the history, in one transaction. A LedgerError says what it
+        was recording (``outcome``), for the cart's result."""
         now = time.time()
         source, error = _storable(source), _storable(error)
         entry = (*key, ac_id, digest, state, action, status, error, recovered_to, source, now)
         event = (now, *key, action, ac_id, status, error, source)
         with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(_SETTLE_ENTRY, entry)
-                self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute(_SETTLE_ENTRY, entry)
+                    self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.db.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                        self._db.db.rollback()
+                    raise
+            except LedgerError as exc:
+                exc.outcome = {"action": action, "ac_id": ac_id, "status": status, "error": error}
                 raise
 
     def _upsert(self, key: Key, **values: Any) -> None:

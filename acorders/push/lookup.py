@@ -80,15 +80,11 @@ class Remote:
 
 
 def _whole(records: list[dict[str, Any]], total: int) -> bool:
-    """As many records as the total says, none twice, each with an id that is one."""
+    """Whole (listings.is_whole), and each id one that can be indexed."""
     from acorders.api.answers import is_record_id  # loads requests: only once something is being sent
+    from acorders.api.listings import is_whole
 
-    record_ids = [r.get("id") for r in records]
-    return (
-        len(records) == total
-        and all(is_record_id(i) for i in record_ids)
-        and len({str(i) for i in record_ids}) == len(record_ids)
-    )
+    return is_whole(records, total) and all(is_record_id(r.get("id")) for r in records)
 
 
 def _add(index: dict[tuple[str, str], dict[str, Any]], record: dict[str, Any]) -> None:

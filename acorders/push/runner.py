@@ -1,8 +1,10 @@
 """push PATH...: the whole run, from options to an outcome, without a terminal in sight.
 
-Where the carts go (the account, or a throwaway sandbox), the ledger and its lock, building the HTTP
-client only when something must be sent, and the spool moves afterwards. The CLI fills a PushRequest
-and renders the outcome; tests drive ``run`` directly.
+Where the carts go (the account, or a throwaway sandbox), the ledger and its lock (and the account's,
+locks.py), building the HTTP client only when something must be sent, and the spool moves afterwards.
+Ctrl-C and SIGTERM are handled here for the whole run (interrupts.py): before sending they stop it with an
+empty, complete report; from the first result on they wind the push down without tearing the report.
+The CLI fills a PushRequest and renders the outcome; tests drive ``run`` directly.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from acorders.load import STDIN, collect_sources, iter_sources
 from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
 from acorders.push import spool
 from acorders.push.customers import CustomerResolver
+from acorders.push.interrupts import Interrupts
 from acorders.push.ledger import Ledger
+from acorders.push.locks import AccountLock
 from acorders.push.plan import decide, plan_only, result_for
 from acorders.push.prepare import Prepared, prepare
 from acorders.push.send import Pusher, group, send
@@ -38,6 +42,7 @@ class PushOptions:
     workers: int = 8
     dry_run: bool = False
     wait: float = 30.0
+    timeout: float = 60.0  # per request: connect, send and the whole answer
     move_pushed: Path | None = None
     move_failed: Path | None = None
 
@@ -91,21 +96,32 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     moving = moving and not options.dry_run
     with ExitStack() as stack:
-        target = _target(request, stack)
-        # what each file is before it is read: only a file still exactly that is moved afterwards
-        read = spool.stamps(sources) if moving else {}
-        prepared = prepare(
-            sources,
-            validator,
-            target.url,
-            target.ledger,
-            request.stdin,
-            dry_run=options.dry_run,
-            loader=request.converter,
-        )
-        pusher = _pusher(request, target, prepared, stack)
+        interrupts = stack.enter_context(Interrupts().installed())
+        try:
+            target = _target(request, stack)
+            # what each file is before it is read: only a file still exactly that is moved afterwards
+            read = spool.stamps(sources) if moving else {}
+            prepared = prepare(
+                sources,
+                validator,
+                target.url,
+                target.ledger,
+                request.stdin,
+                dry_run=options.dry_run,
+                loader=request.converter,
+            )
+            pusher = _pusher(request, target, prepared, stack)
+            interrupts.shielded = True  # from the first result on, a signal winds the push down (send.py)
+        except KeyboardInterrupt:  # and TerminateRequest: nothing was sent yet; still one complete report
+            return _stopped_before_sending(reporter, interrupts)
         summary, status, results = run_push(
-            prepared, pusher, options, reporter, account=target.url, ledger=target.ledger
+            prepared,
+            pusher,
+            options,
+            reporter,
+            account=target.url,
+            ledger=target.ledger,
+            interrupts=interrupts,
         )
         moves = spool.Moves()
         if moving:
@@ -113,6 +129,14 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
         status = ExitStatus.TEMPORARY
     return PushOutcome(summary, status, results, moves.lines)
+
+
+def _stopped_before_sending(reporter: Any, interrupts: Interrupts) -> PushOutcome:
+    interrupts.shielded = True  # a second signal must not cut the report short
+    stop = interrupts.stop()
+    summary = PushSummary(stopped=f"{stop.message.split(':', 1)[0]} before anything was sent")
+    reporter.finish(summary)
+    return PushOutcome(summary, exit_status_for(stop), [], [])
 
 
 def _target(request: PushRequest, stack: ExitStack) -> _Target:
@@ -131,7 +155,11 @@ def _target(request: PushRequest, stack: ExitStack) -> _Target:
         account = request.settings.account()
         url, key = account.url, account.api_key
     ledger = stack.enter_context(Ledger.open(state_dir))
+    started = time.monotonic()
     ledger.lock(request.options.wait)  # before planning: an overlapping run must see what this one pushed
+    if not request.sandbox:  # runs with other ledgers (another --state-dir) must not push to it either
+        account_lock = stack.enter_context(AccountLock(url))
+        account_lock.acquire(max(0.0, request.options.wait - (time.monotonic() - started)))
     return _Target(url, key, ledger)
 
 
@@ -157,17 +185,24 @@ def _pusher(request: PushRequest, target: _Target, prepared: Prepared, stack: Ex
         rate=request.rate,
         workers=request.options.workers,
         on_request=request.on_request,
+        deadline=request.options.timeout,
     )
     stack.callback(client.close)
     return Pusher(client, target.ledger, target.url, CustomerResolver(client, target.ledger, target.url))
 
 
 def build_client(
-    url: str, key: str, *, rate: float, workers: int, on_request: Callable[[Any], None] | None
+    url: str,
+    key: str,
+    *,
+    rate: float,
+    workers: int,
+    on_request: Callable[[Any], None] | None,
+    deadline: float = 60.0,
 ) -> Any:
     from acorders.api.client import Client
 
-    return Client(url, key, rate=rate, workers=workers, on_request=on_request)
+    return Client(url, key, rate=rate, workers=workers, on_request=on_request, deadline=deadline)
 
 
 def exit_status(summary: PushSummary, stop: RunError | None) -> ExitStatus:
@@ -183,8 +218,11 @@ def run_push(
     *,
     account: str,
     ledger: Ledger | None,
+    interrupts: Interrupts | None = None,
 ) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
-    """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
+    """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went.
+    A signal noted by ``interrupts`` stops the sending (send.py) and the run exits as the signal says."""
+    interrupts = interrupts if interrupts is not None else Interrupts()
     summary = PushSummary()
     results: list[PushResult] = []
     started = time.monotonic()
@@ -205,19 +243,39 @@ def run_push(
     reporter.start(len(docs))
     if options.dry_run or pusher is None:
         for result in plan_only(docs, account, ledger):
+            if interrupts.count:
+                break
             emit(result)
     else:
-        groups = group(docs)
-        _index_new(pusher, groups, account, ledger)
-        send(pusher, groups, options.workers, emit)
+        _send(pusher, docs, options.workers, emit, interrupts, account=account, ledger=ledger)
         stats = getattr(pusher.client, "stats", None)
         summary.requests = getattr(stats, "requests", 0)
         summary.rate_limited = getattr(stats, "throttled", 0)
     summary.elapsed = time.monotonic() - started
     stop = pusher.stop if pusher is not None else None
+    if stop is None and interrupts.count:
+        stop = interrupts.stop()
     summary.stopped = stop.message if stop is not None else None
     reporter.finish(summary)
     return summary, exit_status(summary, stop), results
+
+
+def _send(
+    pusher: Pusher,
+    docs: list[Any],
+    workers: int,
+    emit: Callable[[PushResult], None],
+    interrupts: Interrupts,
+    *,
+    account: str,
+    ledger: Ledger | None,
+) -> None:
+    interrupts.hooks.append(pusher.on_interrupt)
+    if interrupts.count:  # came before the hook: tell the pusher now
+        pusher.on_interrupt(interrupts)
+    groups = group(docs)
+    _index_new(pusher, groups, account, ledger)
+    send(pusher, groups, workers, emit, interrupts)
 
 
 def _index_new(pusher: Pusher, groups: list[list[Any]], account: str, ledger: Ledger | None) -> None:

@@ -1,10 +1,12 @@
 """Send: planned documents to ActiveCampaign through the ledger, at the account's rate, one result each.
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
-order by one worker, so two threads never race to create one cart. A 403 or a wrong URL stops the run at
-once; a cart the API rejects is reported and the others go on. A PUT answered 404 means only that the record
-is not at the id the ledger has: the cart is looked up and adopted where it is, and created again only if it
-is really gone.
+order by one worker, so two threads never race to create one cart. A 403, a wrong URL or a ledger that
+cannot record stops the run at once; a cart the API rejects is reported and the others go on. A PUT
+answered 404 means only that the record is not at the id the ledger has: the cart is looked up and adopted
+where it is, and created again only if it is really gone. Ctrl-C (or SIGTERM, interrupts.py): no new
+requests; those in flight get GRACE_S seconds, none after a second signal; every cart still gets its
+result and the intents left pending are settled by the next run.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from acorders.errors import (
+    Cancelled,
     ConfigError,
-    Interrupted,
+    LedgerError,
     NotFound,
     Rejected,
     RequestFailed,
@@ -33,6 +36,7 @@ from acorders.models import (
 )
 from acorders.push import plan as planner
 from acorders.push.customers import CustomerResolver, customer_hints
+from acorders.push.interrupts import Interrupts
 from acorders.push.ledger import DONE, PENDING, REJECTED, Ledger, content_hash
 from acorders.push.lookup import Remote
 from acorders.push.plan import result_for
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of waiting out every cart
+GRACE_S = 5.0  # after one Ctrl-C, what the requests in flight get to finish
 
 
 class Pusher:
@@ -69,14 +74,43 @@ class Pusher:
             results.append(self.push_one(doc))
         return results
 
+    def on_interrupt(self, interrupts: Interrupts) -> None:
+        """From the signal handler (so no locks): no new carts, no new requests; those in flight get
+        GRACE_S seconds after the first signal, none after the second."""
+        if self.stop is None:
+            self.stop = interrupts.stop()
+        stop_sending = getattr(self.client, "stop_sending", None)  # a test's fake client may have none
+        if stop_sending is not None:  # and nothing may raise in a signal handler
+            stop_sending(GRACE_S if interrupts.count == 1 else 0.0)
+
     def push_one(self, doc: Document) -> PushResult:
         order = doc.order
         assert order is not None
         digest = content_hash(order)
-        plan = planner.decide(order, self.account, self.ledger, digest)
+        try:
+            plan = planner.decide(order, self.account, self.ledger, digest)
+            result = self._push(doc, order, plan, digest)
+        except LedgerError as exc:  # it cannot record: stop sending, and say what this cart's request did
+            self._halt(exc)
+            result = _unrecorded(doc, exc)
+        self._count(result)
+        return result
+
+    def _push(self, doc: Document, order: dict[str, Any], plan: planner.Plan, digest: str) -> PushResult:
         try:
             body = self._body(doc, order)
             result = self._execute(doc, order, body, plan, digest)
+        except Cancelled:  # the run is stopping: this request was never sent (an intent stays pending)
+            reason = self.stop.message if self.stop is not None else "the run is stopping"
+            result = result_for(
+                doc, Action.SKIPPED, id=plan.ac_id, errors=[Finding(None, f"not sent: {reason}")]
+            )
+        except NotFound as exc:  # a 404 with the API's message to a create: what it refers to is missing
+            message = f"ActiveCampaign answered 404: {exc.message} (check the connectionid and customerid)"
+            self._record(plan, REJECTED, Action.REJECTED, status=404, error=message, doc=doc)
+            result = result_for(
+                doc, Action.REJECTED, id=plan.ac_id, status=404, errors=[Finding(None, message)]
+            )
         except Rejected as exc:
             self._record(plan, REJECTED, Action.REJECTED, status=exc.status, error=exc.message, doc=doc)
             errors = [Finding(path, message) for path, message in exc.errors] or [Finding(None, exc.message)]
@@ -84,16 +118,17 @@ class Pusher:
         except ConfigError as exc:  # 403, a wrong URL: nothing else will go through either
             self._halt(exc)
             result = result_for(doc, Action.FAILED, errors=[Finding(None, exc.message)])
-        except (RequestFailed, NotFound) as exc:  # OutcomeUnknown too: the intent stays pending for a rerun
+        except RequestFailed as exc:  # OutcomeUnknown too: the intent stays pending for a rerun
             self._record(plan, PENDING, Action.FAILED, status=exc.status, error=exc.message, doc=doc)
             result = result_for(
                 doc, Action.FAILED, id=plan.ac_id, status=exc.status, errors=[Finding(None, exc.message)]
             )
+        except LedgerError:
+            raise
         except Exception as exc:
             result = result_for(
                 doc, Action.FAILED, errors=[Finding(None, f"internal error: {type(exc).__name__}: {exc}")]
             )
-        self._count(result)
         return result
 
     def _count(self, result: PushResult) -> None:
@@ -285,6 +320,18 @@ class Pusher:
             )
 
 
+def _unrecorded(doc: Document, exc: LedgerError) -> PushResult:
+    """The result of a cart whose outcome the ledger could not record: what its request did (``outcome``,
+    from the settle that failed), or "not sent" when it failed before any request."""
+    outcome = exc.outcome
+    if outcome is None:
+        return result_for(doc, Action.FAILED, errors=[Finding(None, f"not sent: {exc.message}")])
+    note = Finding(None, f"not recorded in the ledger ({exc.message}); the next run looks it up")
+    errors = [Finding(None, outcome["error"]), note] if outcome["error"] else [note]
+    action = Action(outcome["action"])
+    return result_for(doc, action, id=outcome["ac_id"], status=outcome["status"], errors=errors)
+
+
 def _resync(body: dict[str, Any]) -> dict[str, Any]:
     """An update of a record already pushed is a re-sync: source 0, as ActiveCampaign's own WooCommerce
     module does, so the 'Abandons cart' automation does not start a second time."""
@@ -314,31 +361,34 @@ def group(docs: Iterable[Document]) -> list[list[Document]]:
 
 
 def send(
-    pusher: Pusher, groups: list[list[Document]], workers: int, on_result: Callable[[PushResult], None]
+    pusher: Pusher,
+    groups: list[list[Document]],
+    workers: int,
+    on_result: Callable[[PushResult], None],
+    interrupts: Interrupts | None = None,
 ) -> None:
-    """Run the groups on a thread pool; on Ctrl-C, let in-flight requests finish and skip the rest."""
+    """Run the groups on a thread pool, reporting each cart as it is done. Once ``interrupts`` has a
+    signal, no group starts; those running finish their cart in flight (the client cuts it off after the
+    grace) and skip the rest, and every cart left is reported skipped."""
     from concurrent.futures import (  # a rerun with nothing to send never needs it
         FIRST_COMPLETED,
         ThreadPoolExecutor,
         wait,
     )
 
+    interrupts = interrupts if interrupts is not None else Interrupts()
     pending: set[Future[list[PushResult]]] = set()
+    queue = list(reversed(groups))
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="push") as pool:
-        queue = list(reversed(groups))
-        try:
-            while queue or pending:
-                while queue and len(pending) < workers * 2:
-                    pending.add(pool.submit(pusher.push_group, queue.pop()))
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for result in future.result():
-                        on_result(result)
-        except KeyboardInterrupt:
-            pusher.stop = Interrupted("interrupted (Ctrl-C); in-flight requests were finished")
-            for future in pending:
+        while pending or (queue and not interrupts.count):
+            while queue and not interrupts.count and len(pending) < workers * 2:
+                pending.add(pool.submit(pusher.push_group, queue.pop()))
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in done:
                 for result in future.result():
                     on_result(result)
-            for docs in queue:
-                for result in pusher.push_group(docs):  # all skipped: the stop is set
-                    on_result(result)
+    if queue and pusher.stop is None:
+        pusher.stop = interrupts.stop()
+    for docs in reversed(queue):
+        for result in pusher.push_group(docs):  # all skipped: the stop is set
+            on_result(result)
