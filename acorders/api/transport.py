@@ -343,9 +343,7 @@ class Transport:
         exact match and lead to a duplicate, so it is an error, as too many pages are."""
         records: list[Record] = []
         for _ in range(max_pages):
-            page, total = self._list(
-                path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key
-            )
+            page, total = self._list(path, {**params, "limit": 100, "offset": len(records)}, key)
             records.extend(page)
             if not page or (total is not None and len(records) >= total):
                 return whole(f"GET {path}", records, total)
