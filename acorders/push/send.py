@@ -233,7 +233,21 @@ class Pusher:
                 status=None if settled else 201,
                 source=str(doc.origin),
             )
+            self._settle_cart(order, ac_id, str(doc.origin))
         return result_for(doc, Action.CREATED, id=ac_id, status=None if settled else 201)
+
+    def _settle_cart(self, order: dict[str, Any], ac_id: str, source: str) -> None:
+        """An order created with a checkout id the ledger never saw: the cart it came from is settled as
+        become this order, so a stale copy of the cart pushed later is left alone. The record cannot say
+        so: without abandonedDate its checkout id is not sent (client.sendable)."""
+        assert self.ledger is not None
+        ext = ids(order)[1]
+        _, cart_key = planner.keys_for(order, self.account)
+        if ext is None or cart_key is None or self.ledger.get(cart_key) is not None:
+            return
+        self.ledger.settle(
+            cart_key, state=DONE, action="unchanged", ac_id=ac_id, recovered_to=ext, source=source
+        )
 
     def _adopt(
         self,

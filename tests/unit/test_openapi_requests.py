@@ -312,6 +312,17 @@ def test_an_order_with_a_checkout_id_but_no_abandoned_date_is_sent_as_the_docume
     assert push(client, ledger, cart(2, externalid="o-2", abandonedDate=None)).action.value == "unchanged"
 
 
+def test_the_cart_of_an_order_created_without_its_checkout_id_is_left_alone(
+    server: Captured, client: Client, ledger: Ledger
+) -> None:
+    """The record does not carry the checkout id, so the ledger says which order the cart became: the stale
+    cart pushed later is not created beside its order (it would start the 'Abandons cart' automation)."""
+    assert push(client, ledger, cart(2, externalid="o-2", abandonedDate=None)).action.value == "created"
+    stale = push(client, ledger, cart(2), line=2)
+    assert stale.action.value == "unchanged" and "o-2" in stale.errors[0].message
+    assert [r["externalid"] for r in server.store.all("order")] == ["o-2"]
+
+
 def test_look_ups_and_listings_match_the_document(server: Captured, client: Client, ledger: Ledger) -> None:
     for i in range(3):
         push(client, ledger, cart(i), line=i)
