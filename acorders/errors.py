@@ -19,7 +19,8 @@ Two families, by what they end, and one signal::
         ├── ConversionError   a shop record that cannot become an ecomOrder (money, date, quantity): one
         │                     error finding for that record, and the batch goes on
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
-        ├── NotFound          the API has no such record (404 with the API's JSON message)
+        ├── NotFound          the API has no such record (404 with JSON on a record's path, or with
+        │                     the API's message)
         └── RequestFailed     retries ran out (429, 5xx, network, the deadline): a rerun may succeed
             ├── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
             │                   id, the deadline): look the record up, never resend blindly
@@ -86,7 +87,7 @@ class AuthError(ConfigError):
 
 
 class WrongURLError(ConfigError):
-    """The account URL answers, but not as ActiveCampaign's API (404 on an API path, HTML)."""
+    """The account URL answers, but not as ActiveCampaign's API (404 on a collection, HTML)."""
 
 
 class UnavailableError(RunError):
@@ -175,8 +176,8 @@ class ConversionError(CartError):
 
 
 class NotFound(CartError):
-    """The API has no such record (404 with the API's JSON message), e.g. an order deleted in
-    ActiveCampaign."""
+    """The API has no such record (404 with JSON on a record's path, or with the API's message), e.g. an
+    order deleted in ActiveCampaign."""
 
 
 class RequestFailed(CartError):

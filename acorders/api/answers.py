@@ -219,6 +219,29 @@ def _text(value: Any) -> str:
         return repr(value)
 
 
+# a record's path: the record (or its products) may be gone; a collection at a right URL never is
+RECORD_PATH = re.compile(
+    r"/api/3/(?:ecomOrders|ecomCustomers|connections|ecomOrderProducts)/[^/]+(?:/orderProducts)?"
+)
+
+
+def not_found(data: Any, api_path: str, base_url: str) -> NotFound | WrongURLError:
+    """What a 404 means, from the path it answered. On a record's path, any JSON body (``{"message": "No
+    Result found for EcomOrder with id 5"}``, or ``{"errors": [{"status": 404, "title": "Not Found"}]}`` as
+    other operations of the API answer) means no such record. A body that is not JSON (a web server's page)
+    means the URL is wrong, and so does a 404 on a collection, unless it carries the API's message."""
+    message = data.get("message") if isinstance(data, dict) else None
+    if isinstance(message, str) and message.strip():
+        return NotFound(message.strip(), 404)
+    if data is not NOT_JSON and RECORD_PATH.fullmatch(api_path):
+        errors, _ = parse_errors(data, "")
+        said = f": {errors[0][1]}" if errors else ""
+        return NotFound(f"ActiveCampaign has no record at {api_path} (HTTP 404{said})", 404)
+    return WrongURLError(
+        f"{base_url} does not answer like an ActiveCampaign API (HTTP 404 on {api_path})", hint=URL_HINT
+    )
+
+
 def error_for_response(
     status: int, content: bytes, location: str | None, *, path: str, base_url: str, root: str
 ) -> Exception:
@@ -237,12 +260,7 @@ def error_for_response(
         )
     data = parse_json(content)
     if status == 404:
-        message = data.get("message") if isinstance(data, dict) else None
-        if isinstance(message, str) and message.strip():
-            return NotFound(message.strip(), 404)
-        return WrongURLError(
-            f"{base_url} does not answer like an ActiveCampaign API (HTTP 404 on {api_path})", hint=URL_HINT
-        )
+        return not_found(data, api_path, base_url)
     errors, codes = parse_errors(data, root) if data is not NOT_JSON else ([], [])
     if errors:
         first_path, first_message = errors[0]

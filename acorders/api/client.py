@@ -3,6 +3,10 @@
 A create (POST) whose outcome is unknown is never re-sent blindly: it is looked up first, so no cart is
 created twice. Every record comes back with its ids as strings, and with an id that is one: a record whose
 id is not (true, 1.5, an object) could not be addressed and is never taken for a found or created one.
+
+Requests are what ActiveCampaign's OpenAPI document allows (tests/unit/test_openapi_requests.py checks each
+one): no body it calls invalid (``sendable``), no parameter it does not name. Listings ask for no sort (the
+document names none by id for these lists), so nothing here depends on a server's page order.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from acorders.api.listings import every_page, list_page
 from acorders.api.retry import settle_delay
 from acorders.api.transport import Record, Transport
 from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
+from acorders.models import CHECKOUT, EXTERNAL, blank
 
 
 class Client(Transport):
@@ -30,6 +35,7 @@ class Client(Transport):
         now, created by that POST or earlier. If the lookup finds nothing the POST is sent again; there is
         always a lookup between two POSTs, and at most max_attempts POSTs. Raises OutcomeUnknown when
         still unsettled, or if the lookup itself fails (the order may exist)."""
+        order = sendable(order)
         for round_ in range(1, self.max_attempts + 1):
             try:
                 answer = self.request("POST", "/ecomOrders", body={"ecomOrder": order})
@@ -61,7 +67,8 @@ class Client(Transport):
     def update_order(self, id: str, order: Record) -> Record:
         """PUT the fields of ``order`` onto order ``id``; returns the updated record."""
         path = f"/ecomOrders/{quote(str(id), safe='')}"
-        return self._record("PUT", path, self.request("PUT", path, body={"ecomOrder": order}), "ecomOrder")
+        answer = self.request("PUT", path, body={"ecomOrder": sendable(order)})
+        return self._record("PUT", path, answer, "ecomOrder")
 
     def get_order(self, id: str) -> Record | None:
         """The order, or None if ActiveCampaign has no such order (e.g. deleted there)."""
@@ -97,10 +104,10 @@ class Client(Transport):
     def list_orders(
         self, *, connectionid: str | None = None, limit: int = 100, offset: int = 0
     ) -> tuple[list[Record], int | None]:
-        """One page of orders, oldest first: (records, meta.total or None when the answer gives none)."""
+        """One page of orders in the server's order (no sort is documented by id, and none is relied on):
+        (records, meta.total or None when the answer gives none)."""
         params = {
             "filters[connectionid]": connectionid,
-            "orders[id]": "ASC",
             "limit": limit,
             "offset": offset,
         }
@@ -125,18 +132,22 @@ class Client(Transport):
         service: str,
         externalid: str,
         name: str,
-        logo_url: str | None = None,
-        link_url: str | None = None,
+        *,
+        logo_url: str,
+        link_url: str,
     ) -> Record:
-        """Create a connection (the shop); returns the record. OutcomeUnknown propagates to the caller."""
-        fields_ = {
-            "service": service,
-            "externalid": externalid,
-            "name": name,
-            "logoUrl": logo_url,
-            "linkUrl": link_url,
+        """Create a connection (the shop); returns the record. OutcomeUnknown propagates to the caller.
+
+        The document requires all five fields: ActiveCampaign shows the logo and links to the shop."""
+        body = {
+            "connection": {
+                "service": service,
+                "externalid": externalid,
+                "name": name,
+                "logoUrl": logo_url,
+                "linkUrl": link_url,
+            }
         }
-        body = {"connection": {k: v for k, v in fields_.items() if v is not None}}
         return self._record(
             "POST", "/connections", self.request("POST", "/connections", body=body), "connection"
         )
@@ -189,6 +200,18 @@ class Client(Transport):
         answer = self.request("GET", "/users/me")
         user = answer.get("user")
         return ids_as_str(user) if isinstance(user, dict) else answer
+
+
+def sendable(order: Record) -> Record:
+    """The order as the document allows it to be sent. Blank ids are left out (the API treats absent, null
+    and empty alike, and the document types them as strings), and so is an order's ``externalcheckoutid``
+    without ``abandonedDate``: the document requires the date whenever the checkout id is sent. A PUT onto
+    the cart's record keeps the checkout id the record has; a POST creates the order by its externalid. (A
+    cart without the date is refused at validate, or by the server: it has no other id to go by.)"""
+    body = {k: v for k, v in order.items() if not (k in (CHECKOUT, EXTERNAL) and blank(v))}
+    if EXTERNAL in body and CHECKOUT in body and blank(body.get("abandonedDate")):
+        del body[CHECKOUT]
+    return body
 
 
 def addressable(path: str, matches: list[Record]) -> list[Record]:

@@ -39,9 +39,7 @@ def every_page(
     exact match and lead to a duplicate, so it is an error, as too many pages are."""
     records: list[Record] = []
     for _ in range(max_pages):
-        page, total = list_page(
-            request, path, {**params, "orders[id]": "ASC", "limit": 100, "offset": len(records)}, key
-        )
+        page, total = list_page(request, path, {**params, "limit": 100, "offset": len(records)}, key)
         records.extend(page)
         if not page or (total is not None and len(records) >= total):
             return whole(f"GET {path}", records, total)

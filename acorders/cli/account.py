@@ -73,15 +73,20 @@ def connections_create(
         str, typer.Option("--externalid", help="The shop's id for this store, e.g. its domain.")
     ],
     name: Annotated[str, typer.Option("--name", help="Shown in ActiveCampaign.")],
-    logo_url: Annotated[Optional[str], typer.Option("--logo-url")] = None,
-    link_url: Annotated[Optional[str], typer.Option("--link-url")] = None,
+    logo_url: Annotated[
+        str, typer.Option("--logo-url", help="The shop's logo (required by ActiveCampaign), an https URL.")
+    ],
+    link_url: Annotated[
+        str, typer.Option("--link-url", help="The shop's home page (required by ActiveCampaign).")
+    ],
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Output.table,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Create a connection; use its id as connectionid (or --connection)."""
+    """Create a connection; use its id as connectionid (or --connection). ActiveCampaign requires all of
+    --service, --externalid, --name, --logo-url and --link-url."""
     _, client = _client(url, api_key, profile, verbose)
     with client:
         record = client.create_connection(service, externalid, name, logo_url=logo_url, link_url=link_url)

@@ -2,6 +2,8 @@
 
 ``runner`` carries out a PushRequest: ``prepare`` loads and validates (the validate stage) and settles
 the unchanged from the ``ledger``; ``plan`` decides create, update or recover from the ledger alone;
-``send`` makes the requests on worker threads, with ``lookup`` finding records the ledger does not know
-and ``customers`` resolving customerid; ``spool`` moves the files that are settled.
+``dispatch`` runs the groups of documents about one record on worker threads, ``send`` makes each one's
+requests, with ``lookup`` finding records the ledger does not know and ``customers`` resolving customerid;
+``interrupts`` turns Ctrl-C and SIGTERM into a wind-down, ``locks`` keeps runs apart (ledger and account),
+and ``spool`` moves the files that are settled.
 """

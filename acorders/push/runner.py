@@ -28,12 +28,13 @@ from acorders.load import STDIN, collect_sources, iter_sources
 from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
 from acorders.push import spool
 from acorders.push.customers import CustomerResolver
+from acorders.push.dispatch import group, send
 from acorders.push.interrupts import Interrupts
 from acorders.push.ledger import Ledger
 from acorders.push.locks import AccountLock
 from acorders.push.plan import decide, plan_only, result_for
 from acorders.push.prepare import Prepared, prepare
-from acorders.push.send import Pusher, group, send
+from acorders.push.send import Pusher
 from acorders.validate.validator import ValidateOptions, Validator
 
 

@@ -1,18 +1,17 @@
 """Send: planned documents to ActiveCampaign through the ledger, at the account's rate, one result each.
 
 Documents about the same cart (a cart, its later versions, the order it became) are grouped and sent in
-order by one worker, so two threads never race to create one cart. A 403, a wrong URL or a ledger that
-cannot record stops the run at once; a cart the API rejects is reported and the others go on. A PUT
-answered 404 means only that the record is not at the id the ledger has: the cart is looked up and adopted
-where it is, and created again only if it is really gone. Ctrl-C (or SIGTERM, interrupts.py): no new
-requests; those in flight get GRACE_S seconds, none after a second signal; every cart still gets its
+order by one worker (dispatch.py), so two threads never race to create one cart. A 403, a wrong URL or a
+ledger that cannot record stops the run at once; a cart the API rejects is reported and the others go on.
+A PUT answered 404 means only that the record is not at the id the ledger has: the cart is looked up and
+adopted where it is, and created again only if it is really gone. Ctrl-C (or SIGTERM, interrupts.py): no
+new requests; those in flight get GRACE_S seconds, none after a second signal; every cart still gets its
 result and the intents left pending are settled by the next run.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from acorders.errors import (
@@ -31,7 +30,6 @@ from acorders.models import (
     Finding,
     PushResult,
     blank,
-    connection_of,
     ids,
 )
 from acorders.push import plan as planner
@@ -42,7 +40,7 @@ from acorders.push.lookup import Remote
 from acorders.push.plan import result_for
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    pass
 
 FAILURES_IN_A_ROW = 3  # then the API is down or refusing us: stop instead of waiting out every cart
 GRACE_S = 5.0  # after one Ctrl-C, what the requests in flight get to finish
@@ -268,7 +266,21 @@ class Pusher:
                 status=None if settled else 201,
                 source=str(doc.origin),
             )
+            self._settle_cart(order, ac_id, str(doc.origin))
         return result_for(doc, Action.CREATED, id=ac_id, status=None if settled else 201)
+
+    def _settle_cart(self, order: dict[str, Any], ac_id: str, source: str) -> None:
+        """An order created with a checkout id the ledger never saw: the cart it came from is settled as
+        become this order, so a stale copy of the cart pushed later is left alone. The record cannot say
+        so: without abandonedDate its checkout id is not sent (client.sendable)."""
+        assert self.ledger is not None
+        ext = ids(order)[1]
+        _, cart_key = planner.keys_for(order, self.account)
+        if ext is None or cart_key is None or self.ledger.get(cart_key) is not None:
+            return
+        self.ledger.settle(
+            cart_key, state=DONE, action="unchanged", ac_id=ac_id, recovered_to=ext, source=source
+        )
 
     def _adopt(
         self,
@@ -336,59 +348,3 @@ def _resync(body: dict[str, Any]) -> dict[str, Any]:
     """An update of a record already pushed is a re-sync: source 0, as ActiveCampaign's own WooCommerce
     module does, so the 'Abandons cart' automation does not start a second time."""
     return {**body, "source": 0}
-
-
-def group(docs: Iterable[Document]) -> list[list[Document]]:
-    """Documents that concern the same record (same externalcheckoutid or externalid) in input order."""
-    groups: list[list[Document]] = []
-    where: dict[tuple[str, str, str], int] = {}
-    for doc in docs:
-        connection = connection_of(doc.order)
-        checkout, ext = doc.key
-        keys = [
-            (connection, f, v)
-            for f, v in (("externalcheckoutid", checkout), ("externalid", ext))
-            if v is not None
-        ]
-        index = next((where[k] for k in keys if k in where), None)
-        if index is None:
-            index = len(groups)
-            groups.append([])
-        groups[index].append(doc)
-        for k in keys:
-            where.setdefault(k, index)
-    return groups
-
-
-def send(
-    pusher: Pusher,
-    groups: list[list[Document]],
-    workers: int,
-    on_result: Callable[[PushResult], None],
-    interrupts: Interrupts | None = None,
-) -> None:
-    """Run the groups on a thread pool, reporting each cart as it is done. Once ``interrupts`` has a
-    signal, no group starts; those running finish their cart in flight (the client cuts it off after the
-    grace) and skip the rest, and every cart left is reported skipped."""
-    from concurrent.futures import (  # a rerun with nothing to send never needs it
-        FIRST_COMPLETED,
-        ThreadPoolExecutor,
-        wait,
-    )
-
-    interrupts = interrupts if interrupts is not None else Interrupts()
-    pending: set[Future[list[PushResult]]] = set()
-    queue = list(reversed(groups))
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="push") as pool:
-        while pending or (queue and not interrupts.count):
-            while queue and not interrupts.count and len(pending) < workers * 2:
-                pending.add(pool.submit(pusher.push_group, queue.pop()))
-            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            for future in done:
-                for result in future.result():
-                    on_result(result)
-    if queue and pusher.stop is None:
-        pusher.stop = interrupts.stop()
-    for docs in reversed(queue):
-        for result in pusher.push_group(docs):  # all skipped: the stop is set
-            on_result(result)

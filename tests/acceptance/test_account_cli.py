@@ -180,7 +180,18 @@ def test_connections_create(ac, sb: Sandbox) -> None:
 
 def test_connections_create_table(ac) -> None:
     code, out, err = ac(
-        "connections", "create", "--service", "s", "--externalid", "e", "--name", "Shop Three"
+        "connections",
+        "create",
+        "--service",
+        "s",
+        "--externalid",
+        "e",
+        "--name",
+        "Shop Three",
+        "--logo-url",
+        "https://shop.example/logo.png",
+        "--link-url",
+        "https://shop.example",
     )
     assert code == 0, err
     assert "Shop Three" in out
@@ -194,7 +205,18 @@ def test_connections_create_requires_options(ac, sb: Sandbox) -> None:
 
 def test_connections_create_duplicate_is_a_clean_error(ac, sb: Sandbox) -> None:
     code, out, err = ac(
-        "connections", "create", "--service", "shop", "--externalid", "shop.example", "--name", "x"
+        "connections",
+        "create",
+        "--service",
+        "shop",
+        "--externalid",
+        "shop.example",
+        "--name",
+        "x",
+        "--logo-url",
+        "https://shop.example/logo.png",
+        "--link-url",
+        "https://shop.example",
     )
     assert code == 1
     assert "already exists" in err or "exists" in err

@@ -14,8 +14,8 @@ import pytest
 from acorders.api.client import Client
 from acorders.errors import ConfigError, ExitStatus
 from acorders.models import Action, Document, Finding, Origin, PushResult, PushSummary
+from acorders.push import dispatch, send
 from acorders.push import runner as core
-from acorders.push import send
 from acorders.push.customers import CustomerResolver
 from acorders.push.ledger import DONE, PENDING, REJECTED, Key, Ledger, content_hash
 from acorders.sandbox import Sandbox
@@ -459,7 +459,7 @@ def test_group_keeps_a_cart_and_its_order_together() -> None:
         doc(cart("solo-order", externalid="o-1", externalcheckoutid=None), 6),
         doc(cart(2), 7),
     ]
-    groups = send.group(docs)
+    groups = dispatch.group(docs)
     lines = [[d.origin.line for d in g] for g in groups]
     assert lines == [[1, 3, 6], [2, 7], [4], [5]]
 

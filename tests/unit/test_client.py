@@ -626,12 +626,8 @@ def test_list_orders(mock: responses.RequestsMock, h: Harness) -> None:
     mock.get(ORDERS, json={"ecomOrders": [{"id": 1}], "meta": {"total": "250"}})
     records, total = h.client().list_orders(connectionid="3", limit=50, offset=200)
     assert records == [{"id": "1"}] and total == 250
-    assert mock.calls[0].request.params == {
-        "filters[connectionid]": "3",
-        "orders[id]": "ASC",
-        "limit": "50",
-        "offset": "200",
-    }
+    # no orders[id] sort: the document has none for this list (issue 12; a listing is used only when whole)
+    assert mock.calls[0].request.params == {"filters[connectionid]": "3", "limit": "50", "offset": "200"}
 
 
 def test_find_customers_drops_other_connections(mock: responses.RequestsMock, h: Harness) -> None:
@@ -667,7 +663,11 @@ def test_create_customer_and_connection(mock: responses.RequestsMock, h: Harness
         )["id"]
         == "7"
     )
-    assert client.create_connection("shop", "shop-1", "My Shop", link_url="https://shop")["id"] == "3"
+    # the document requires logoUrl and linkUrl (issue 12): both are sent
+    created = client.create_connection(
+        "shop", "shop-1", "My Shop", logo_url="https://shop/l.png", link_url="https://shop"
+    )
+    assert created["id"] == "3"
     assert client.list_connections(service="shop") == ([{"id": "3"}], 1)
     assert sent_bodies(mock) == [
         {
@@ -683,6 +683,7 @@ def test_create_customer_and_connection(mock: responses.RequestsMock, h: Harness
                 "service": "shop",
                 "externalid": "shop-1",
                 "name": "My Shop",
+                "logoUrl": "https://shop/l.png",
                 "linkUrl": "https://shop",
             }
         },
