@@ -193,17 +193,17 @@ class Client(Transport):
         """Every record of a list (``what``: "connections", "customers" or "orders"), page after page, or
         the first ``limit``: (records, meta.total or None). A list command that showed one page of 100
         records without a word hid the rest of an account (251 customers, 126 connections)."""
-        lister = {
+        lister: dict[str, Callable[..., tuple[list[Record], int | None]]] = {
             "connections": self.list_connections,
             "customers": self.list_customers,
             "orders": self.list_orders,
-        }[what]
+        }
         records: list[Record] = []
         seen: set[str] = set()
         total: int | None = None
         while limit is None or len(records) < limit:
             want = LIST_PAGE if limit is None else min(LIST_PAGE, limit - len(records))
-            page, total = lister(**filters, limit=want, offset=len(records))  # type: ignore[operator]
+            page, total = lister[what](**filters, limit=want, offset=len(records))
             fresh = [r for r in page if str(r.get("id")) not in seen]
             if not fresh:  # the end, or a server that ignores offset and repeats its first page
                 break
