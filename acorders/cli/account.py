@@ -12,6 +12,7 @@ from acorders.cli.options import (
     Output,
     OutputOpt,
     ProfileOpt,
+    QuietOpt,
     UrlOpt,
     VerboseOpt,
 )
@@ -36,9 +37,11 @@ def check(
     api_key: ApiKeyOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Output.table,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Verify the URL and key with one cheap authenticated request, and show the account's connections."""
+    """Verify the URL and key with one cheap authenticated request, and show the account's connections
+    (-q: nothing unless there is a problem, for a cron job's first line)."""
     account, client = _client(url, api_key, profile, verbose)
     with client:
         try:
@@ -47,6 +50,8 @@ def check(
         except CartError as exc:
             raise ConfigError(f"could not verify {account.url}: {exc.message}") from None
     user = me.get("user", me) if isinstance(me, dict) else {}
+    if quiet and output is Output.table:
+        return ExitStatus.OK
     render_check(environment(), account.url, user, account.masked_key, connections, output.value)
     return ExitStatus.OK
 

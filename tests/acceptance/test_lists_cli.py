@@ -128,3 +128,14 @@ def test_history_limit_cart_and_action(run_cli, pushed: dict[str, str]) -> None:
 def test_history_rejects_an_unknown_action(run_cli, pushed: dict[str, str]) -> None:
     code, out, err = run_cli(["history", "--action", "creatd"], env=pushed)
     assert code == 2 and out == "" and "created" in err and "Traceback" not in err
+
+
+# --- -q: only problems ----------------------------------------------------------------------------------
+
+
+def test_check_quiet_prints_nothing_when_the_key_works(run_cli, big: Sandbox, tmp_path: Path) -> None:
+    env = account_env(big, tmp_path / "s")
+    code, out, err = run_cli(["check", "-q"], env=env)
+    assert code == 0 and out == "", err
+    code, out, err = run_cli(["check", "-q"], env={**env, "ACTIVECAMPAIGN_API_KEY": "wrong-key-123456"})
+    assert code == 3 and out == "" and "key" in err  # the problem still says what to do
