@@ -139,3 +139,12 @@ def test_check_quiet_prints_nothing_when_the_key_works(run_cli, big: Sandbox, tm
     assert code == 0 and out == "", err
     code, out, err = run_cli(["check", "-q"], env={**env, "ACTIVECAMPAIGN_API_KEY": "wrong-key-123456"})
     assert code == 3 and out == "" and "key" in err  # the problem still says what to do
+
+
+def test_history_ndjson_is_a_row_a_line_with_the_summary_on_stderr(run_cli, pushed: dict[str, str]) -> None:
+    code, out, err = run_cli(["history", "-o", "ndjson", "--limit", "4"], env=pushed)
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 4 and all("ext" in r for r in rows)
+    summary = json.loads(err.splitlines()[0])
+    assert summary == {"ok": True, "summary": {"entries": 6, "shown": 4}}
