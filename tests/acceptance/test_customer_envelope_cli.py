@@ -77,3 +77,28 @@ def test_other_unknown_members_are_still_flagged(run_cli, tmp_path: Path) -> Non
     path.write_text(json.dumps({"ecomOrder": cart("c1"), "ecomCustomer": {}, "extra": 1}))
     _, found = findings(run_cli, path)
     assert [(f["path"], f["severity"]) for f in found if f["severity"] != "info"] == [("extra", "warning")]
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import acorders.environment
+
+    monkeypatch.setattr(acorders.environment, "_isatty", lambda stream: stream is sys.stdout)
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_validate_on_a_terminal_names_the_customer_field(
+    run_cli, terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "carts" / "readme-example.json", {"externalid": "shop-user-42", "acceptsMarketing": 1})
+    write(tmp_path / "carts" / "typo.json", {"accepts_marketing": 1})
+    code, out, err = run_cli(["validate", "carts"], env={"COLUMNS": str(columns), "NO_COLOR": "1"})
+    assert code == 0, err
+    assert (
+        "carts/typo.json:1" in out and "ecomCustomer.accepts_marketing" in out and "acceptsMarketing" in out
+    )
+    assert "readme-example.json" not in out and "ecomCustomer'" not in out
+    assert "2 documents valid in 2 files, 1 warning" in out

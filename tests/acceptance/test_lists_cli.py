@@ -148,3 +148,11 @@ def test_history_ndjson_is_a_row_a_line_with_the_summary_on_stderr(run_cli, push
     assert len(rows) == 4 and all("ext" in r for r in rows)
     summary = json.loads(err.splitlines()[0])
     assert summary == {"ok": True, "summary": {"entries": 6, "shown": 4}}
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_history_limit_on_a_terminal_says_so(run_cli, terminal, pushed: dict[str, str], columns: int) -> None:
+    code, out, err = run_cli(["history", "--limit", "1"], env={**pushed, "COLUMNS": str(columns)})
+    assert code == 0, err
+    assert "cart-h-2" in out and "updated" in out and "cart-h-0" not in out  # the latest entry
+    assert "showing 1 of 6 history entries" in out
