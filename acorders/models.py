@@ -158,6 +158,12 @@ class Document:
         ledger."""
         return ids(self.order)
 
+    @property
+    def warnings(self) -> list[Finding]:
+        """What validate warned about (not errors, not notes): push shows them beside the cart's result."""
+        findings = self.findings
+        return [f for f in findings if f.severity is Severity.WARNING] if findings else []
+
 
 def canonical_json(order: Any) -> str:
     """One text per content, whatever the key order or spacing: what "same content" means everywhere."""
@@ -261,6 +267,8 @@ class PushResult:
     status: int | None = None
     errors: list[Finding] = field(default_factory=list)
     planned: str | None = None  # for --dry-run: "create", "update", "recover", "unchanged"
+    # what validate warned about a cart it let through (--strict refuses them): push must not hide it
+    warnings: list[Finding] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -272,6 +280,7 @@ class PushResult:
             "id": self.id,
             "status": self.status,
             "errors": [{"path": e.path, "message": e.message} for e in self.errors],
+            "warnings": [{"path": w.path, "message": w.message} for w in self.warnings],
         }
         if self.planned is not None:
             out["plan"] = self.planned
@@ -289,9 +298,12 @@ class PushSummary:
     requests: int = 0
     rate_limited: int = 0
     stopped: str | None = None  # why the run stopped early (403, Ctrl-C), if it did
+    warnings: int = 0  # validate's warnings about the carts of this run, as validate's summary counts them
 
     def add(self, result: PushResult) -> None:
         self.counts[result.action._value_] += 1  # not .value: a property, and a rerun adds 10,000 results
+        if result.warnings:
+            self.warnings += len(result.warnings)
 
     @property
     def sent(self) -> int:
@@ -325,6 +337,7 @@ class PushSummary:
             carts_per_second=round(self.carts_per_second, 2),
             requests=self.requests,
             rate_limited=self.rate_limited,
+            warnings=self.warnings,
             stopped=self.stopped,
         )
         return out

@@ -21,6 +21,8 @@ from acorders.api.transport import Record, Transport
 from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
 from acorders.models import CHECKOUT, EXTERNAL, blank
 
+LIST_PAGE = 100  # the most records ActiveCampaign returns a request
+
 
 class Client(Transport):
     """ActiveCampaign API client shared by all worker threads of one run."""
@@ -194,6 +196,34 @@ class Client(Transport):
         }
         answer = self.request("POST", "/ecomCustomers", body=body)
         return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
+
+    # -- whole listings, for the list commands --------------------------------------------------------
+
+    def listing(
+        self, what: str, *, limit: int | None = None, **filters: str | None
+    ) -> tuple[list[Record], int | None]:
+        """Every record of a list (``what``: "connections", "customers" or "orders"), page after page, or
+        the first ``limit``: (records, meta.total or None). A list command that showed one page of 100
+        records without a word hid the rest of an account (251 customers, 126 connections)."""
+        lister: dict[str, Callable[..., tuple[list[Record], int | None]]] = {
+            "connections": self.list_connections,
+            "customers": self.list_customers,
+            "orders": self.list_orders,
+        }
+        records: list[Record] = []
+        seen: set[str] = set()
+        total: int | None = None
+        while limit is None or len(records) < limit:
+            want = LIST_PAGE if limit is None else min(LIST_PAGE, limit - len(records))
+            page, total = lister[what](**filters, limit=want, offset=len(records))
+            fresh = [r for r in page if str(r.get("id")) not in seen]
+            if not fresh:  # the end, or a server that ignores offset and repeats its first page
+                break
+            seen.update(str(r.get("id")) for r in fresh)
+            records.extend(fresh)
+            if total is not None and len(records) >= total:
+                break
+        return records, total
 
     def me(self) -> Record:
         """The key's user (GET /users/me): a cheap check of URL and key before a run."""

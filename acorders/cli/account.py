@@ -8,9 +8,11 @@ import typer
 
 from acorders.cli.options import (
     ApiKeyOpt,
+    LimitOpt,
     Output,
     OutputOpt,
     ProfileOpt,
+    QuietOpt,
     UrlOpt,
     VerboseOpt,
 )
@@ -35,35 +37,39 @@ def check(
     api_key: ApiKeyOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Output.table,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Verify the URL and key with one cheap authenticated request, and show the account's connections."""
+    """Verify the URL and key with one cheap authenticated request, and show the account's connections
+    (-q: nothing unless there is a problem, for a cron job's first line)."""
     account, client = _client(url, api_key, profile, verbose)
     with client:
         try:
             me = client.me()
-            connections, _ = client.list_connections()
+            connections, _ = client.listing("connections")
         except CartError as exc:
             raise ConfigError(f"could not verify {account.url}: {exc.message}") from None
     user = me.get("user", me) if isinstance(me, dict) else {}
+    if quiet and output is Output.table:
+        return ExitStatus.OK
     render_check(environment(), account.url, user, account.masked_key, connections, output.value)
     return ExitStatus.OK
 
 
 def connections_list(
+    limit: LimitOpt = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Output.table,
     verbose: VerboseOpt = False,
 ) -> int:
-    """List the account's connections."""
+    """List the account's connections: all of them, or the first --limit N."""
     _, client = _client(url, api_key, profile, verbose)
     with client:
-        rows, _ = client.list_connections()
-    render_rows(
-        environment(), rows, ["id", "service", "externalid", "name", "linkUrl"], output.value, "connections"
-    )
+        rows, total = client.listing("connections", limit=limit)
+    columns = ["id", "service", "externalid", "name", "linkUrl"]
+    render_rows(environment(), rows, columns, output.value, "connections", total=total, limit=limit)
     return ExitStatus.OK
 
 
@@ -98,15 +104,18 @@ def connections_create(
 
 def customers_list(
     email: Annotated[Optional[str], typer.Option("--email", help="Only this customer's rows.")] = None,
+    limit: LimitOpt = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
     profile: ProfileOpt = None,
     output: OutputOpt = Output.table,
     verbose: VerboseOpt = False,
 ) -> int:
-    """List ecomCustomers (connectionid 0 rows are account-level, not usable as customerid)."""
+    """List ecomCustomers: all of them, or the first --limit N (connectionid 0 rows are account-level,
+    not usable as customerid)."""
     _, client = _client(url, api_key, profile, verbose)
     with client:
-        rows, _ = client.list_customers(email=email)
-    render_rows(environment(), rows, ["id", "connectionid", "externalid", "email"], output.value, "customers")
+        rows, total = client.listing("customers", limit=limit, email=email)
+    columns = ["id", "connectionid", "externalid", "email"]
+    render_rows(environment(), rows, columns, output.value, "customers", total=total, limit=limit)
     return ExitStatus.OK

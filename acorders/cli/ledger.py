@@ -8,10 +8,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from acorders.cli.options import Output, OutputOpt, StateDirOpt
+from acorders.cli.options import LimitOpt, Output, OutputOpt, StateDirOpt
 from acorders.cli.runtime import environment
 from acorders.errors import ExitStatus, UsageError
-from acorders.report.rows import render_rows
+from acorders.models import Action
+from acorders.report.rows import render_results, render_rows
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -36,20 +37,39 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 def history(
     since: Annotated[Optional[str], typer.Option("--since", help="30m, 2h, 7d, or a date.")] = None,
+    cart: Annotated[
+        Optional[str], typer.Option("--cart", help="Only this cart (its externalcheckoutid).")
+    ] = None,
+    action: Annotated[
+        Optional[str], typer.Option("--action", help="Only this result: created, updated, failed...")
+    ] = None,
+    limit: LimitOpt = None,
     output: OutputOpt = Output.table,
     state_dir: StateDirOpt = None,
 ) -> int:
-    """What was pushed when: ActiveCampaign ids and results, from the ledger."""
+    """What was pushed when: ActiveCampaign ids and results, from the ledger (the latest --limit N)."""
     from datetime import datetime
 
     from acorders.push.ledger import Ledger
 
+    actions = [a.value for a in Action]
+    if action is not None and action not in actions:
+        raise UsageError(f"--action {action!r}: give one of {', '.join(actions)}")
     with Ledger.open(state_dir) as ledger:
-        rows = list(ledger.history(parse_since(since) if since else None))
+        rows = list(ledger.history(parse_since(since) if since else None, cart=cart, action=action))
+    total = len(rows)
+    if limit is not None:
+        rows = rows[-limit:]  # the latest, still oldest first
     for row in rows:
         row["at"] = datetime.fromtimestamp(row["at"]).astimezone().isoformat(timespec="seconds")
-    columns = ["at", "kind", "ext", "action", "id", "status", "error", "source", "account"]
-    render_rows(environment(), rows, columns, output.value, "history")
+    env = environment()
+    if output is Output.table:
+        columns = ["at", "kind", "ext", "action", "id", "status", "error", "source", "account"]
+        render_rows(
+            env, rows, columns, output.value, "history", total=total, limit=limit, noun="history entries"
+        )
+    else:
+        render_results(env, rows, output.value, {"entries": total, "shown": len(rows)}, "history entries")
     return ExitStatus.OK
 
 

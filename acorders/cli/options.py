@@ -40,6 +40,10 @@ OutputOpt = Annotated[
     Output, typer.Option("--output", "-o", help="table on a terminal; json or ndjson for scripts.")
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+LimitOpt = Annotated[
+    Optional[int],
+    typer.Option("--limit", min=1, help="Show at most N records (default: all); says 'showing N of M'."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log every HTTP request to stderr (never the key).")

@@ -348,15 +348,28 @@ class Ledger:
 
     # --- history and forget ---------------------------------------------------------------------------
 
-    def history(self, since: float | None = None, account: str | None = None) -> Iterator[dict[str, Any]]:
+    def history(
+        self,
+        since: float | None = None,
+        account: str | None = None,
+        *,
+        cart: str | None = None,
+        action: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The events, oldest first: since a time, of one account, of one cart (its externalcheckoutid),
+        or with one action (created, failed...)."""
         sql = (
             "SELECT at, account, connection, kind, ext, action, ac_id, status, error, source FROM history"
             " WHERE at >= ?"
         )
         params: list[Any] = [since or 0.0]
-        if account:
-            sql += " AND account = ?"
-            params.append(account)
+        for clause, value in (("account = ?", account), ("action = ?", action)):
+            if value:
+                sql += f" AND {clause}"
+                params.append(value)
+        if cart is not None:
+            sql += " AND kind = 'cart' AND ext = ?"
+            params.append(cart)
         with self._mutex:
             rows = self._db.execute(sql + " ORDER BY at", params).fetchall()
         names = ("at", "account", "connection", "kind", "ext", "action", "id", "status", "error", "source")

@@ -74,8 +74,9 @@ def _pending_hash(entry: Entry | None) -> str | None:
 
 
 def result_for(doc: Document, action: Action, **kwargs: Any) -> PushResult:
-    """The result row of one document: its origin and ids, and what was done."""
+    """The result row of one document: its origin and ids, what was done, and what validate warned of."""
     checkout, ext = doc.key
+    kwargs.setdefault("warnings", doc.warnings)
     return PushResult(doc.origin, checkout, ext, action, **kwargs)
 
 

@@ -61,7 +61,9 @@ def prepare(
                 prepared.invalid.append(_with_ids(doc, extra))
                 continue
             if extra is None:  # no order to send: a shop record convert skipped, with its reason
-                prepared.unchanged.append(result_for(doc, Action.IGNORED, errors=list(doc.findings)))
+                prepared.unchanged.append(
+                    result_for(doc, Action.IGNORED, errors=list(doc.findings), warnings=[])
+                )
                 continue
             if fingerprint is not None:
                 keys[fingerprint.key] = keys.get(fingerprint.key, 0) + 1
@@ -90,7 +92,9 @@ def _settle_unchanged(
             # the ids travel with the verdict: the data stayed in the worker
             _, ac_id, note, checkout, ext = verdict
             notes = [Finding(None, note)] if note else []
-            unchanged(PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, notes))
+            result = PushResult(doc.origin, checkout, ext, Action.UNCHANGED, ac_id, None, notes)
+            result.warnings = doc.warnings
+            unchanged(result)
             continue
         if verdict[0] == "send":
             doc.data = verdict[1]

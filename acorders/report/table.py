@@ -86,9 +86,10 @@ class TableReporter(BaseReporter):
             for f in obj.findings:
                 if not (self.quiet and f.severity is Severity.INFO):
                     self._problems.append((obj.origin, f))
-        elif obj.action is Action.UNCHANGED:
-            if not self.quiet:
-                self._unchanged.append(obj)  # rendered at the end, unless there are too many to list
+        elif self.quiet and obj.action in _SUCCESS and not obj.warnings:
+            return  # -q: only problems (a failure, a refusal, a warning) and the summary when there are any
+        elif obj.action is Action.UNCHANGED and not obj.warnings:
+            self._unchanged.append(obj)  # rendered at the end, unless there are too many to list
         else:
             self._results.append(obj)
 
@@ -96,7 +97,7 @@ class TableReporter(BaseReporter):
         if self._progress is not None:
             self._progress.stop()
         line = summary_line(summary) if isinstance(summary, PushSummary) else validate_line(summary)
-        shown = not self.quiet or not summary.ok
+        shown = not self.quiet or not summary.ok or bool(summary.warnings)
         results = self._listed()
         if self.env.plain:  # a pipe, a file, cron mail: plain rows, and rich is not even loaded
             lines = [_plain_problem(o, f) for o, f in self._problems] + [_plain_result(r) for r in results]
@@ -127,6 +128,7 @@ class TableReporter(BaseReporter):
         return results
 
 
+_SUCCESS = frozenset({Action.CREATED, Action.UPDATED, Action.RECOVERED, Action.UNCHANGED, Action.PLANNED})
 _PROBLEM_COLS = (Col("Source"), Col("Path"), Col("Problem", fold=True), Col("Severity"))
 _RESULT_COLS = (Col("Source"), Col("Cart"), Col("Result", fold=True), Col("HTTP"))
 
@@ -144,9 +146,17 @@ def _plain_problem(origin: Origin, f: Finding) -> tuple[str, ...]:
 def _plain_result(result: PushResult) -> tuple[str, ...]:
     """source:line, cart, result, ActiveCampaign id, HTTP status, problems: one line per cart."""
     action = result.action.value + (f" ({result.planned})" if result.planned else "")
-    problems = "; ".join(printable(f"{e.path}: {e.message}" if e.path else e.message) for e in result.errors)
+    problems = "; ".join(_problem_texts(result))
     cart, ac_id = printable(_cart(result)), printable(result.id or "")
     return (str(result.origin), cart, action, ac_id, str(result.status or ""), problems)
+
+
+def _problem_texts(result: PushResult) -> list[str]:
+    """The cart's errors (or notes), then what validate warned of, each ``path: message``."""
+    texts = [printable(f"{e.path}: {e.message}" if e.path else e.message) for e in result.errors]
+    for w in result.warnings:
+        texts.append("warning: " + printable(f"{w.path}: {w.message}" if w.path else w.message))
+    return texts
 
 
 def _shown_origin(origin: Origin) -> Text:
@@ -173,6 +183,10 @@ def _result_row(result: PushResult) -> tuple[Text, ...]:
         text.append(f" #{printable(result.id)}")
     for e in result.errors:
         text.append("\n  " + printable(f"{e.path}: {e.message}" if e.path else e.message))
+    for w in result.warnings:
+        text.append("\n  ")
+        text.append("warning:", style=_SEVERITY_STYLE[Severity.WARNING])
+        text.append(" " + printable(shown_paths_in(f"{w.path}: {w.message}" if w.path else w.message)))
     return (
         _shown_origin(result.origin),
         Text(printable(_cart(result))),
@@ -215,6 +229,8 @@ def validate_line(summary: ValidateSummary) -> str:
 
 def summary_line(summary: PushSummary) -> str:
     parts = [f"{n} {name}" for name, n in summary.counts.items() if n]
+    if summary.warnings:
+        parts.append(f"{summary.warnings} warning{'s' if summary.warnings != 1 else ''}")
     status = "[green]✓[/]" if summary.ok else "[red]✗[/]"
     line = (
         f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "

@@ -106,14 +106,62 @@ def _object_findings(
             out.append(Finding(_join(path, name), whole_decimal_message(known[name], value)))
 
 
-def envelope_warnings(data: Mapping[str, Any]) -> list[Finding]:
-    if "ecomOrder" not in data:
-        return []
-    return [
-        Finding(key, f"unknown top-level field {key!r}: the envelope holds only ecomOrder", Severity.WARNING)
-        for key in data
-        if key != "ecomOrder"
-    ]
+ENVELOPE = ("ecomOrder", "ecomCustomer")  # what README documents; push reads both
+
+
+def envelope_warnings(
+    data: Mapping[str, Any],
+    order: Mapping[str, Any],
+    fields: Mapping[str, Mapping[str, str]],
+    known_fields_only: bool = False,
+) -> list[Finding]:
+    """Members of the envelope other than ecomOrder and ecomCustomer (the API ignores them), and an
+    ecomCustomer whose fields push would not use as the shop meant. ``known_fields_only``: the closed
+    schema found no undocumented field, so only the ecomCustomer is looked at."""
+    out = []
+    if not known_fields_only:
+        out = [
+            Finding(
+                key,
+                f"unknown top-level field {key!r}: the envelope holds only ecomOrder and ecomCustomer",
+                Severity.WARNING,
+            )
+            for key in data
+            if key not in ENVELOPE
+        ]
+    customer = data.get("ecomCustomer")
+    if isinstance(customer, dict):
+        out += customer_warnings(customer, order, fields["customer"])
+    return out
+
+
+def customer_warnings(
+    customer: Mapping[str, Any], order: Mapping[str, Any], known: Mapping[str, str]
+) -> list[Finding]:
+    """Unknown fields of the ecomCustomer, and a connectionid or email that is not the order's: push
+    resolves the customer by the order's, so a different one here is a mistake the API would not show."""
+    out: list[Finding] = []
+    for name in [n for n in customer if n not in known]:
+        nearest = nearest_field(name, known)
+        hint = f"; did you mean {nearest!r}?" if nearest else " (push ignores it)"
+        out.append(_warn("ecomCustomer", name, f"unknown field {name!r}{hint}"))
+    for name, same in (("connectionid", _same_id), ("email", _same_email)):
+        mine, theirs = customer.get(name), order.get(name)
+        if mine is not None and theirs is not None and not same(mine, theirs):
+            message = (
+                f"ecomCustomer.{name} {mine!r} is not ecomOrder.{name} {theirs!r}: push finds or creates "
+                f"the customer by the order's {name}, and ignores this one"
+            )
+            out.append(_warn("ecomCustomer", name, message))
+    return out
+
+
+def _same_id(a: Any, b: Any) -> bool:
+    return str(a) == str(b)
+
+
+def _same_email(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.strip().casefold() == b.strip().casefold()
 
 
 def _join(prefix: str, name: str) -> str:

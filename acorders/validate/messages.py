@@ -77,7 +77,8 @@ def _message(kind: str, error: Any, where: list[Any], fields: Fields) -> str:
 
 
 def _ref_of(where: list[Any], fields: Fields) -> str | None:
-    """The $defs name of the field at ``where``: order fields, or fields of a product or discount."""
+    """The $defs name of the field at ``where``: order fields, fields of a product or discount, or of the
+    envelope's ecomCustomer."""
     names = [p for p in where if isinstance(p, str) and p != "ecomOrder"]
     if not names:
         return None
@@ -87,6 +88,8 @@ def _ref_of(where: list[Any], fields: Fields) -> str | None:
         return fields[kind].get(last)
     if len(names) == 1:
         return fields["order"].get(last)
+    if len(names) == 2 and names[0] == "ecomCustomer":
+        return fields["customer"].get(last)
     return None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_NAME = "ecomOrder.schema.json"
+KINDS = ("order", "orderProduct", "orderDiscount", "customer")  # objects whose fields the schema documents
 _PACKAGE = Path(__file__).resolve().parents[1]  # acorders/
 _CANDIDATES = (_PACKAGE / "schemas" / SCHEMA_NAME, _PACKAGE.parent / "schemas" / SCHEMA_NAME)  # wheel, repo
 
@@ -60,19 +61,20 @@ def compiled_closed() -> Any:
     import jsonschema_rs
 
     closed = _parse(schema_bytes())  # a fresh copy to change
-    for kind in ("order", "orderProduct", "orderDiscount"):
+    for kind in KINDS:
         closed["$defs"][kind]["additionalProperties"] = False
-    closed["then"]["additionalProperties"] = False  # the envelope holds only ecomOrder
+    closed["then"]["additionalProperties"] = False  # the envelope holds only ecomOrder (and ecomCustomer)
     return jsonschema_rs.Draft202012Validator(closed, validate_formats=True)
 
 
 @cache
 def field_kinds() -> dict[str, dict[str, str]]:
-    """For each object kind (order, orderProduct, orderDiscount): field name -> the $defs name it refers to
-    (or its JSON type). Messages and the unknown-field check are derived from this, not hard-coded."""
+    """For each object kind (order, orderProduct, orderDiscount, customer): field name -> the $defs name it
+    refers to (or its JSON type). Messages and the unknown-field check are derived from this, not
+    hard-coded."""
     defs = load_schema()["$defs"]
     kinds: dict[str, dict[str, str]] = {}
-    for kind in ("order", "orderProduct", "orderDiscount"):
+    for kind in KINDS:
         fields: dict[str, str] = {}
         for name, prop in defs[kind].get("properties", {}).items():
             ref = prop.get("$ref", "")

@@ -80,8 +80,8 @@ class Validator:
         warnings = checks.order_warnings(order, prefix, self._fields, self._now, known_only)
         if warnings:
             findings.extend(warnings)
-        if not known_only and isinstance(doc.data, dict):
-            findings.extend(checks.envelope_warnings(doc.data))
+        if order is not doc.data:  # the envelope: its other members (and the ecomCustomer) are checked
+            findings.extend(checks.envelope_warnings(doc.data, order, self._fields, known_only))
         if unencodable:  # findings may quote such strings: make them safe to print and store
             doc.findings = [text.escaped(f) for f in findings]
         if not doc.valid:  # only what would be sent can conflict

@@ -114,7 +114,7 @@ def test_push_of_odd_names_creates_each_once_and_stores_the_names(
     code, out, err = run_cli(["history", "-o", "json"], env=env)
     assert code == 0, err
     no_raw_bytes(out)
-    assert shown(outbox, NOT_UTF8) + ":1" in {row["source"] for row in json.loads(out)}
+    assert shown(outbox, NOT_UTF8) + ":1" in {row["source"] for row in json.loads(out)["results"]}
 
 
 def test_push_table_of_odd_names(run_cli, sb: Sandbox, outbox: Path, tmp_path: Path) -> None:

@@ -643,7 +643,7 @@ def test_history_lists_pushes_with_ids(push, run_cli, sb: Sandbox, state: Path, 
         ["history", "-o", "json", "--since", "1h"], env={"ACORDERS_STATE_DIR": str(state)}
     )
     assert code == 0, err
-    rows = json.loads(out)
+    rows = json.loads(out)["results"]  # the envelope of push and validate
     ids = {r["ext"]: r["id"] for r in rows}
     stored = {o["externalcheckoutid"]: o["id"] for o in sb.store.orders()}
     assert ids == stored
@@ -659,9 +659,9 @@ def test_history_lists_pushes_with_ids(push, run_cli, sb: Sandbox, state: Path, 
     assert code == 0 and "cart-00001" in out and "created" in out
 
     code, out, _ = run_cli(["history", "-o", "json", "--since", "2000-01-01", "--state-dir", str(state)])
-    assert code == 0 and len(json.loads(out)) == 4
+    assert code == 0 and len(json.loads(out)["results"]) == 4
     code, out, _ = run_cli(["history", "-o", "json", "--since", "2099-01-01", "--state-dir", str(state)])
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out)["results"] == []
     code, _, err = run_cli(["history", "--since", "yesterday-ish", "--state-dir", str(state)])
     assert code == 2 and "--since" in err
 

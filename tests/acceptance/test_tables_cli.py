@@ -105,7 +105,7 @@ def test_history_on_a_terminal_keeps_the_time(run_cli, terminal, tmp_path: Path,
         env = account_env(sb, tmp_path / "state")
         assert run_cli(["push", "carts"], env=env)[0] == 0
     _, raw, _ = run_cli(["history", "-o", "json"], env=env)
-    [row] = json.loads(raw)
+    [row] = json.loads(raw)["results"]
     for columns in (80, 100):
         code, out, err = run_cli(["history"], env={**env, "COLUMNS": str(columns)})
         assert code == 0, err

@@ -163,14 +163,16 @@ def test_schema_has_title_description_and_the_defs_code_depends_on() -> None:
     assert SCHEMA["title"].strip() and SCHEMA["description"].strip()
     assert set(DEFS) == {
         "order", "orderProduct", "orderDiscount", "int32", "cents", "id",
-        "dateTime", "url", "email", "currency", "source",
+        "dateTime", "url", "email", "currency", "source", "customer",
     }  # fmt: skip
 
 
 def test_top_level_is_an_if_then_else_on_the_envelope_and_never_any_of() -> None:
     assert SCHEMA["type"] == "object"
     assert SCHEMA["if"] == {"type": "object", "required": ["ecomOrder"]}
-    assert SCHEMA["then"] == {"properties": {"ecomOrder": {"$ref": "#/$defs/order"}}}
+    assert SCHEMA["then"] == {
+        "properties": {"ecomOrder": {"$ref": "#/$defs/order"}, "ecomCustomer": {"$ref": "#/$defs/customer"}}
+    }
     assert SCHEMA["else"] == {"$ref": "#/$defs/order"}
     keywords = {key for key, _ in walk(SCHEMA)}
     # anyOf/oneOf make validators answer "not valid under any of the given schemas" instead of the field error
