@@ -214,6 +214,31 @@ class Ledger:
             ).fetchall()
         return LedgerView({row[:3]: row[3:] for row in rows})  # (connection, kind, ext) -> the rest
 
+    def entries(self, account: str) -> list[Entry]:
+        """Every entry of one account (verify compares them with the account's records)."""
+        with self._mutex:
+            rows = self._db.execute(
+                "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries"
+                " WHERE account=? ORDER BY connection, kind, ext",
+                (account,),
+            ).fetchall()
+        return [Entry(Key(account, *row[:3]), *row[3:]) for row in rows]
+
+    def note(
+        self,
+        key: Key,
+        action: str,
+        *,
+        ac_id: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """An event about a record that leaves its entry as it is (a duplicate deleted): history only."""
+        event = (time.time(), *key, action, ac_id, status, _storable(error), _storable(source))
+        with self._mutex:
+            self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
+
     def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
         """Commit the intent before the request: a crash after it leaves a pending row to settle."""
         self._upsert(
