@@ -51,9 +51,7 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView |
     assert own_key is not None, "validated documents have externalid or externalcheckoutid"
     own = ledger.get(own_key) if ledger else None
     if own is not None and own.recovered_to and order_key is None:
-        return Plan(
-            "unchanged", own_key, own.ac_id, note=f"this cart already became order {own.recovered_to}"
-        )
+        return Plan("unchanged", own_key, own.ac_id, note=already_an_order(own.recovered_to))
     if own is not None and own.ac_id:
         if own.state == DONE and own.hash == digest:
             return Plan("unchanged", own_key, own.ac_id)
@@ -67,6 +65,11 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView |
         if cart is not None and cart.ac_id:
             return Plan("recover", order_key, cart.ac_id, cart_key=cart_key)
     return Plan("create", own_key, adopt_hash=_pending_hash(own))
+
+
+def already_an_order(externalid: str) -> str:
+    """Why a cart is not sent again once it is an order: its content would downgrade the order."""
+    return f"already an order: this cart became order {externalid}; the cart is not sent again"
 
 
 def _pending_hash(entry: Entry | None) -> str | None:

@@ -233,7 +233,18 @@ class Pusher:
                 status=None if settled else 201,
                 source=str(doc.origin),
             )
+            self._order_of_cart(order, ac_id)
         return result_for(doc, Action.CREATED, id=ac_id, status=None if settled else 201)
+
+    def _order_of_cart(self, order: dict[str, Any], ac_id: str) -> None:
+        """An order created with its cart's checkout id: the cart's entry says so, so that the cart pushed
+        later is unchanged without a request instead of downgrading the order."""
+        assert self.ledger is not None
+        order_key, cart_key = planner.keys_for(order, self.account)
+        if order_key is not None and cart_key is not None and self.ledger.get(cart_key) is None:
+            self.ledger.settle(
+                cart_key, state=DONE, action="ordered", ac_id=ac_id, recovered_to=order_key.ext, source=None
+            )
 
     def _adopt(
         self,
@@ -266,7 +277,7 @@ class Pusher:
                 doc,
                 Action.UNCHANGED,
                 id=ac_id,
-                errors=[Finding(None, f"this cart already became order {remote_ext}")],
+                errors=[Finding(None, planner.already_an_order(str(remote_ext)))],
             )
         if plan.adopt_hash == digest:  # our own create, committed before a crash or a lost answer
             if self.ledger:
