@@ -183,6 +183,10 @@ class Client(Transport):
         answer = self.request("POST", "/ecomCustomers", body=body)
         return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
 
+    def delete_customer(self, id: str) -> None:
+        """Delete ecomCustomer ``id`` (delete --email); NotFound propagates."""
+        self.request("DELETE", f"/ecomCustomers/{quote(str(id), safe='')}")
+
     def me(self) -> Record:
         """The key's user (GET /users/me): a cheap check of URL and key before a run."""
         answer = self.request("GET", "/users/me")

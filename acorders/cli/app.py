@@ -52,6 +52,8 @@ _register(connections_app, account.connections_list, "list")
 _register(connections_app, account.connections_create, "create")
 _register(customers_app, account.customers_list, "list")
 _register(app, verify.verify, epilog=EXIT_CODES_HELP)
+_register(app, verify.expire, epilog=EXIT_CODES_HELP)
+_register(app, verify.delete, epilog=EXIT_CODES_HELP)
 _register(app, ledger.history)
 _register(app, ledger.forget)
 

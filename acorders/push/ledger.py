@@ -23,6 +23,7 @@ from acorders.models import canonical_bytes, display_name
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
+EXPIRED = "expired"  # a cart `expire` deleted from ActiveCampaign: sent again only when its content changes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -307,6 +308,15 @@ class Ledger:
                 "INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?)",
                 (account, connection, email.lower(), ac_id, time.time()),
             )
+
+    def forget_customer(self, account: str, connection: str, email: str) -> int:
+        """Drop the remembered customerid of an email (delete --email); returns how many."""
+        with self._mutex:
+            cur = self._db.execute(
+                "DELETE FROM customers WHERE account=? AND connection=? AND email=?",
+                (account, connection, email.lower()),
+            )
+            return cur.rowcount
 
     # --- history and forget ---------------------------------------------------------------------------
 

@@ -209,7 +209,8 @@ def _differs(name: str, value: Any, record: Mapping[str, Any]) -> bool:
         return False
     theirs = record[name]
     if name in DATES:
-        return _instant(value) != _instant(theirs)
+        ours, when = instant(value), instant(theirs)
+        return ours != when if ours is not None and when is not None else str(value) != str(theirs)
     if name in CASELESS:
         return str(value).casefold() != str(theirs).casefold()
     return not same_value(value, theirs)
@@ -227,12 +228,14 @@ def same_value(ours: Any, theirs: Any) -> bool:
         return False
 
 
-def _instant(value: Any) -> Any:
+def instant(value: Any) -> float | None:
+    """An ISO 8601 date-time with an offset as a POSIX time; None for anything else (no offset, no
+    date)."""
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        return str(value)
-    return parsed.timestamp() if parsed.tzinfo else parsed
+        return None
+    return parsed.timestamp() if parsed.tzinfo else None
 
 
 def _same_products(products: list[Any], record: Mapping[str, Any]) -> bool:
