@@ -64,6 +64,28 @@ MoveFailedOpt = Annotated[
         help="Move each file with an invalid or rejected cart here.",
     ),
 ]
+HISTORY = "Backfill"
+HistoricalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--historical",
+        rich_help_panel=HISTORY,
+        help="Import past orders: source 0 (no automation starts, nothing on the Ecommerce dashboard), "
+        "newest first by externalCreatedDate; resumable like any push.",
+    ),
+]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since", rich_help_panel=HISTORY, help="With --historical: orders created from this date (or 30d)."
+    ),
+]
+UntilOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--until", rich_help_panel=HISTORY, help="With --historical: orders created up to this date."
+    ),
+]
 ServePortOpt = Annotated[
     int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
 ]
@@ -145,11 +167,14 @@ def push(
     wait: WaitOpt = 30.0,
     move_pushed: MovePushedOpt = None,
     move_failed: MoveFailedOpt = None,
+    historical: HistoricalOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     conv: Any = None,  # the Converter of --from and its options (with_convert_options)
 ) -> int:
     """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
     --from converts a shop's export on the fly."""
-    from acorders.push.runner import PushOptions, PushRequest, run
+    from acorders.push.runner import PushRequest, run
     from acorders.report import build_reporter
 
     env = environment()
@@ -163,9 +188,7 @@ def push(
         sandbox=sandbox,
         rate=rate,
         state_dir=state_dir,
-        options=PushOptions(
-            workers=workers, dry_run=dry_run, wait=wait, move_pushed=move_pushed, move_failed=move_failed
-        ),
+        options=_options(workers, dry_run, wait, move_pushed, move_failed, historical, since, until),
         on_request=request_logger(env) if verbose else None,
         on_skip=env.log,
         stdin=env.stdin,
@@ -173,9 +196,47 @@ def push(
     )
     reporter = build_reporter(output.value, env, quiet=quiet, key="results")
     outcome = run(request, reporter)
+    _after(env, outcome, rate, estimate=historical and dry_run)
+    return outcome.status
+
+
+def _options(
+    workers: int,
+    dry_run: bool,
+    wait: float,
+    move_pushed: Path | None,
+    move_failed: Path | None,
+    historical: bool,
+    since: str | None,
+    until: str | None,
+) -> Any:
+    """The PushOptions; --since / --until without --historical is a usage error."""
+    from acorders.cli.ledger import parse_since
+    from acorders.push.runner import PushOptions
+
+    if not historical and (since or until):
+        raise UsageError("--since and --until choose the orders of a backfill: give --historical too")
+    return PushOptions(
+        workers=workers,
+        dry_run=dry_run,
+        wait=wait,
+        move_pushed=move_pushed,
+        move_failed=move_failed,
+        historical=historical,
+        since=parse_since(since) if since else None,
+        until=parse_since(until) if until else None,
+    )
+
+
+def _after(env: Any, outcome: Any, rate: float, *, estimate: bool) -> None:
+    """What the files' moves did; for a backfill's dry run, the requests and time it needs."""
     for line in outcome.moves:
         env.log(line)
-    return outcome.status
+    if estimate:
+        from acorders.push.backfill import estimate as how_long
+        from acorders.push.backfill import requests_needed
+
+        env.log(how_long(*requests_needed(outcome.results), rate))
 
 
 def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:

@@ -24,7 +24,7 @@ from acorders.errors import (
 )
 from acorders.load import STDIN, collect_sources, iter_sources
 from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
-from acorders.push import spool
+from acorders.push import backfill, spool
 from acorders.push.customers import CustomerResolver
 from acorders.push.ledger import Ledger
 from acorders.push.plan import decide, plan_only, result_for
@@ -40,6 +40,9 @@ class PushOptions:
     wait: float = 30.0
     move_pushed: Path | None = None
     move_failed: Path | None = None
+    historical: bool = False  # push --historical: source 0, newest first (backfill.py)
+    since: float | None = None  # --historical: externalCreatedDate from (POSIX time)
+    until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,11 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
             dry_run=options.dry_run,
             loader=request.converter,
         )
+        if options.historical:
+            prepared = backfill.arrange(prepared, options.since, options.until)
         pusher = _pusher(request, target, prepared, stack)
+        if pusher is not None:
+            pusher.historical = options.historical
         summary, status, results = run_push(
             prepared, pusher, options, reporter, account=target.url, ledger=target.ledger
         )

@@ -55,6 +55,7 @@ class Pusher:
         self.remote = Remote(client)
         self.resolver = resolver
         self.stop: RunError | None = None  # why the whole run must stop, once it must
+        self.historical = False  # push --historical: every record sent with source 0 (backfill.py)
         self._failures = 0
         self._lock = threading.Lock()
 
@@ -112,6 +113,8 @@ class Pusher:
 
     def _body(self, doc: Document, order: dict[str, Any]) -> dict[str, Any]:
         body = dict(order)
+        if self.historical:
+            body["source"] = 0
         if blank(body.get("customerid")) and self.resolver is not None:
             try:
                 body["customerid"] = self.resolver.resolve(

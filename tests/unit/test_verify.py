@@ -89,3 +89,11 @@ def test_products_in_the_order_sent() -> None:
 def test_real_differences() -> None:
     record = {"totalPrice": "9112", "abandonedDate": "2016-09-13T17:41:40-04:00", "currency": "EUR"}
     assert differences(SENT, record) == ["abandonedDate", "currency", "totalPrice"]
+
+
+def test_backfill_estimate_reads_as_hours_and_minutes() -> None:
+    from acorders.push.backfill import estimate
+
+    assert estimate(120_000, 120_000, 5.0) == "120,000 orders: 120,000 requests, ~6 h 40 min at 5 requests/s"
+    assert estimate(1, 2, 5.0) == "1 order: 2 requests, ~1 s at 5 requests/s"
+    assert estimate(300, 303, 5.0) == "300 orders: 303 requests, ~1 min 1 s at 5 requests/s"
