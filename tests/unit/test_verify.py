@@ -97,3 +97,21 @@ def test_backfill_estimate_reads_as_hours_and_minutes() -> None:
     assert estimate(120_000, 120_000, 5.0) == "120,000 orders: 120,000 requests, ~6 h 40 min at 5 requests/s"
     assert estimate(1, 2, 5.0) == "1 order: 2 requests, ~1 s at 5 requests/s"
     assert estimate(300, 303, 5.0) == "300 orders: 303 requests, ~1 min 1 s at 5 requests/s"
+
+
+def test_push_progress_shows_an_eta() -> None:
+    """A long push (a backfill of hours) says how long is left, not only how long it has run."""
+    import io
+
+    from rich.progress import TimeRemainingColumn
+
+    from acorders import report
+    from acorders.environment import Environment
+
+    env = Environment(stdin=io.BytesIO(), stdout=io.StringIO(), stderr=io.StringIO(), stderr_isatty=True)
+    reporter: Any = report.build_reporter("table", env, key="results")
+    reporter.start(report.PROGRESS_MIN_ITEMS + 1)
+    try:
+        assert any(isinstance(c, TimeRemainingColumn) for c in reporter._progress.columns)
+    finally:
+        reporter._progress.stop()
