@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS history (
     action TEXT NOT NULL, ac_id TEXT, status INTEGER, error TEXT, source TEXT
 );
 CREATE INDEX IF NOT EXISTS history_at ON history (at);
+CREATE TABLE IF NOT EXISTS sent (
+    account TEXT NOT NULL, connection TEXT NOT NULL, kind TEXT NOT NULL, ext TEXT NOT NULL,
+    hash TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (account, connection, kind, ext)
+);
 CREATE TABLE IF NOT EXISTS customers (
     account TEXT NOT NULL, connection TEXT NOT NULL, email TEXT NOT NULL, ac_id TEXT NOT NULL,
     updated_at REAL NOT NULL, PRIMARY KEY (account, connection, email)
@@ -225,6 +229,16 @@ class Ledger:
             ).fetchall()
         return [Entry(Key(account, *row[:3]), *row[3:]) for row in rows]
 
+    def sent(self, account: str) -> dict[tuple[str, str, str], tuple[str, dict[str, Any]]]:
+        """(connection, kind, ext) -> (hash of the content, the body last sent for it) of one account."""
+        import json
+
+        with self._mutex:
+            rows = self._db.execute(
+                "SELECT connection, kind, ext, hash, body FROM sent WHERE account=?", (account,)
+            ).fetchall()
+        return {(c, k, e): (h, json.loads(b)) for c, k, e, h, b in rows}
+
     def note(
         self,
         key: Key,
@@ -240,8 +254,18 @@ class Ledger:
         with self._mutex:
             self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
 
-    def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
-        """Commit the intent before the request: a crash after it leaves a pending row to settle."""
+    def intend(
+        self, key: Key, ac_id: str | None, digest: str, source: str, body: Mapping[str, Any] | None = None
+    ) -> None:
+        """Commit the intent before the request: a crash after it leaves a pending row to settle. ``body``
+        (what is about to be sent) is kept beside the content's hash: verify compares it with what
+        ActiveCampaign holds, and --fix sends it again, without the files."""
+        if body is not None:
+            text = canonical_bytes(body).decode("utf-8", "surrogatepass")
+            with self._mutex:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO sent VALUES (?,?,?,?,?,?)", (*key, digest, _storable(text))
+                )
         self._upsert(
             key,
             ac_id=ac_id,
@@ -351,5 +375,6 @@ class Ledger:
                 params.append(value)
         where = " AND ".join(clauses) or "1"
         with self._mutex:
+            self._db.execute(f"DELETE FROM sent WHERE {where}", params)  # bodies hold emails: forgotten too
             cur = self._db.execute(f"DELETE FROM entries WHERE {where}", params)
             return cur.rowcount

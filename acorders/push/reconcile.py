@@ -16,7 +16,7 @@ from typing import Any
 from acorders.config import Settings
 from acorders.errors import CartError, NotFound, UsageError
 from acorders.load import collect_sources
-from acorders.models import Action, Document
+from acorders.models import Action, Document, Origin
 from acorders.push import verify as check
 from acorders.push.customers import CustomerResolver
 from acorders.push.ledger import DONE, Ledger, content_hash
@@ -25,6 +25,7 @@ from acorders.push.runner import PushOptions, build_client, run_push
 from acorders.push.send import Pusher
 from acorders.validate.validator import ValidateOptions, Validator
 
+LEDGER = "<ledger>"  # the origin of a body the ledger kept, re-pushed by --fix
 STALE = "stale"  # a ledger hash no content has: the next push of the record sends it
 
 
@@ -91,7 +92,8 @@ def run(request: VerifyRequest) -> VerifyOutcome:
             records, requests = check.read_listing(client, connection)
             listing.requests += requests
             check.group_records(records, connection, listing)
-        found = check.compare(listing, known, files)
+        sent = check.sent_bodies(ledger.sent(account.url), known)
+        found = check.compare(listing, known, files, sent)
         outcome = VerifyOutcome(found, listing.requests, listing.records, invalid)
         if request.fix:
             plan_fixes(found)
@@ -134,10 +136,10 @@ def plan_fixes(found: list[check.Difference]) -> None:
 
 
 def _fix_for(diff: check.Difference) -> str:
-    if diff.cls == "missing":
-        return f"push {diff.doc.origin} again" if diff.doc else "none: give the file that holds it"
-    if diff.cls == "drifted":
-        return f"push {diff.doc.origin} again" if diff.doc else "none"
+    if diff.cls in ("missing", "drifted"):
+        if diff.doc is not None:
+            return f"push {diff.doc.origin} again"
+        return "push again what the ledger last sent" if diff.body else "none: give the file that holds it"
     if diff.cls == "duplicated":
         extra = [i for i in diff.ids if i != diff.keep]
         if diff.doc is None and diff.entry is None:
@@ -239,6 +241,9 @@ def _push_again(
     for connection in {d.ident[0] for d in diffs}:
         kept = [_keeper(g, keeps.get(ident)) for ident, g in listing.groups.items() if ident[0] == connection]
         pusher.remote.know(connection, kept)
+    for diff in diffs:
+        if diff.doc is None and diff.body is not None:  # what the ledger last sent stands in for the file
+            diff.doc = Document(Origin(LEDGER), {"ecomOrder": diff.body})
     docs = [d.doc for d in diffs if d.doc is not None]
     from acorders.push.prepare import Prepared
 

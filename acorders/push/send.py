@@ -175,7 +175,7 @@ class Pusher:
     ) -> PushResult:
         assert ac_id is not None
         if self.ledger:
-            self.ledger.intend(key, ac_id, digest, str(doc.origin))
+            self.ledger.intend(key, ac_id, digest, str(doc.origin), body)
         self.client.update_order(ac_id, body)
         if self.ledger:
             self.ledger.settle(
@@ -214,7 +214,7 @@ class Pusher:
         if found is not None:
             return self._adopt(doc, order, body, plan, digest, found)
         if self.ledger:
-            self.ledger.intend(plan.key, None, digest, str(doc.origin))
+            self.ledger.intend(plan.key, None, digest, str(doc.origin), body)
         try:
             record, settled = self.client.create_order(body, lookup=lambda: self._find(order, fresh=True))
         except Rejected as exc:

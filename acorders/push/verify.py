@@ -47,6 +47,7 @@ class Difference:
     detail: str
     doc: Document | None = None  # the file that identifies it, when one does
     entry: Entry | None = None  # the ledger's entry, when it has one
+    body: dict[str, Any] | None = None  # what the ledger last sent, when it kept it
     keep: str | None = None  # duplicated: the record kept; the other ids are the redundant ones
     fix: str | None = None  # what --fix does (or did)
     fixed: bool | None = None
@@ -140,29 +141,51 @@ def file_idents(docs: Iterable[Document]) -> dict[Ident, Document]:
     return out
 
 
+def sent_bodies(
+    sent: Mapping[tuple[str, str, str], tuple[str, dict[str, Any]]], known: Mapping[Ident, Entry]
+) -> dict[Ident, dict[str, Any]]:
+    """The bodies the ledger last sent, by identity, where they are of the content its entry has."""
+    out: dict[Ident, dict[str, Any]] = {}
+    for (connection, kind, ext), (digest, body) in sent.items():
+        ident = (connection, FIELD_OF_KIND.get(kind, ""), ext)
+        entry = known.get(ident)
+        if entry is not None and entry.hash == digest:
+            out[ident] = body
+    return out
+
+
 def key_of(ident: Ident, account: str) -> Key:
     return Key(account, ident[0], KIND_OF_FIELD[ident[1]], ident[2])
 
 
-def compare(listing: Listing, known: dict[Ident, Entry], files: dict[Ident, Document]) -> list[Difference]:
+def compare(
+    listing: Listing,
+    known: dict[Ident, Entry],
+    files: dict[Ident, Document],
+    sent: Mapping[Ident, dict[str, Any]] | None = None,
+) -> list[Difference]:
     """Every difference between the account, the ledger and the files, in a stable order."""
     out: list[Difference] = []
+    sent = sent or {}
     for ident in sorted(set(known) | set(files) | set(listing.groups)):
-        out.extend(_classify(ident, listing.groups.get(ident, []), known.get(ident), files.get(ident)))
+        found = _classify(ident, listing.groups.get(ident, []), known.get(ident), files.get(ident), sent)
+        out.extend(found)
     return out
 
 
 def _classify(
-    ident: Ident, group: list[dict[str, Any]], entry: Entry | None, doc: Document | None
+    ident: Ident,
+    group: list[dict[str, Any]],
+    entry: Entry | None,
+    doc: Document | None,
+    sent: Mapping[Ident, dict[str, Any]],
 ) -> list[Difference]:
     ids = [str(r.get("id")) for r in group]
     where = f"in {doc.origin}" if doc is not None else f"in the ledger as {entry.ac_id}" if entry else ""
+    body = sent.get(ident)
     if not group:
-        return [
-            Difference(
-                "missing", ident, [entry.ac_id] if entry and entry.ac_id else [], _gone(where), doc, entry
-            )
-        ]
+        was = [entry.ac_id] if entry and entry.ac_id else []
+        return [Difference("missing", ident, was, _gone(where), doc, entry, body=body)]
     out: list[Difference] = []
     keep = entry.ac_id if entry is not None and entry.ac_id in ids else ids[0]
     if len(group) > 1:
@@ -174,15 +197,23 @@ def _classify(
         by = "; the files identify it" if doc is not None else "; pushed by another tool or machine"
         out.append(Difference("unknown", ident, ids, f"{said}{by}", doc, entry, keep=keep))
         return out
-    order = doc.order if doc is not None else None
-    if order is not None and entry.hash == content_hash(order):  # the file holds what was last sent
-        record = next(r for r in group if str(r.get("id")) == keep)
-        changed = differences(order, record)
-        if changed:
-            out.append(
-                Difference("drifted", ident, [keep], "differs: " + ", ".join(changed), doc, entry, keep=keep)
-            )
+    record = next(r for r in group if str(r.get("id")) == keep)
+    changed = _drift(record, entry, doc, body)
+    if changed:
+        detail = "differs from what was last sent: " + ", ".join(changed)
+        out.append(Difference("drifted", ident, [keep], detail, doc, entry, keep=keep, body=body))
     return out
+
+
+def _drift(
+    record: dict[str, Any], entry: Entry, doc: Document | None, body: dict[str, Any] | None
+) -> list[str]:
+    """What differs from what was last sent: the file, when it holds the content the ledger last sent,
+    else the body the ledger kept; nothing to compare with says nothing."""
+    order = doc.order if doc is not None else None
+    if order is not None and entry.hash == content_hash(order):
+        return differences(order, record)
+    return differences(body, record) if body is not None else []
 
 
 def _gone(where: str) -> str:

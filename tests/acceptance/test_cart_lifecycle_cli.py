@@ -166,3 +166,11 @@ def test_delete_email_forgets_its_carts_orders_and_customers(run_cli, env, sb, t
     from tests.helpers import ledger_rows
 
     assert sorted(r["ext"] for r in ledger_rows(Path(env["ACORDERS_STATE_DIR"]))) == ["cart-00003"]
+    import sqlite3
+
+    db = sqlite3.connect(str(Path(env["ACORDERS_STATE_DIR"]) / "ledger.sqlite3"))
+    try:  # the bodies the ledger kept for verify hold the email: forgotten with their entries
+        bodies = [row[0] for row in db.execute("SELECT body FROM sent")]
+    finally:
+        db.close()
+    assert bodies and not any("bob@example.com" in b.lower() for b in bodies)

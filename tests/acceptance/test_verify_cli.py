@@ -202,3 +202,24 @@ def test_no_connection_known_is_a_usage_error(run_cli, tmp_path: Path, sb) -> No
     code, out, err = run_cli(["verify"], env=account_env(sb, tmp_path / "empty"))
     assert code == 2
     assert "--connection" in err and "Traceback" not in err
+
+
+def test_drift_and_missing_found_and_fixed_without_the_files(run_cli, env, sb, carts: Path) -> None:
+    """The ledger keeps what it last sent: verify needs no file to see drift, --fix none to repair it."""
+    drifted = order_of(sb, externalcheckoutid="cart-00002")["id"]
+    drift(sb, drifted, totalPrice="1", currency="EUR")
+    delete_behind(sb, order_of(sb, externalcheckoutid="cart-00001")["id"])
+    code, data, _ = verify(run_cli, env)
+    assert code == 1
+    assert {r["class"]: r["key"] for r in data["results"]} == {
+        "drifted": "1/externalcheckoutid/cart-00002",
+        "missing": "1/externalcheckoutid/cart-00001",
+    }
+    assert "currency" in data["results"][1]["detail"] or "currency" in data["results"][0]["detail"]
+    code, data, err = verify(run_cli, env, "--fix")
+    assert code == 0, err
+    assert all(r["fixed"] for r in data["results"])
+    assert dict(records_per_checkout(sb)) == {f"cart-0000{i}": 1 for i in range(3)}
+    assert order_of(sb, externalcheckoutid="cart-00002")["totalPrice"] == "9111"
+    code, again, err = verify(run_cli, env)
+    assert (code, again["results"]) == (0, []), err
