@@ -165,11 +165,43 @@ def compare(
     sent: Mapping[Ident, dict[str, Any]] | None = None,
 ) -> list[Difference]:
     """Every difference between the account, the ledger and the files, in a stable order."""
+    beside = _carts_beside_orders(listing, known, files)
     out: list[Difference] = []
     sent = sent or {}
     for ident in sorted(set(known) | set(files) | set(listing.groups)):
+        if ident in beside:
+            out.append(beside[ident])
+            continue
         found = _classify(ident, listing.groups.get(ident, []), known.get(ident), files.get(ident), sent)
         out.extend(found)
+    return out
+
+
+def _carts_beside_orders(
+    listing: Listing, known: Mapping[Ident, Entry], files: Mapping[Ident, Document]
+) -> dict[Ident, Difference]:
+    """Cart records whose externalcheckoutid an order record of the connection carries too: the order is
+    that cart, recovered; the cart records beside it are duplicates (another tool pushed the cart again).
+    The order is kept; they are redundant if the ledger or the files know the order or the cart."""
+    orders: dict[tuple[str, str], tuple[Ident, dict[str, Any]]] = {}
+    for ident, group in listing.groups.items():
+        checkout = group[0].get(CHECKOUT)
+        if ident[1] == EXTERNAL and not blank(checkout):
+            orders.setdefault((ident[0], str(checkout)), (ident, group[0]))
+    out: dict[Ident, Difference] = {}
+    for ident, group in listing.groups.items():
+        found = orders.get((ident[0], ident[2])) if ident[1] == CHECKOUT else None
+        cart = known.get(ident)
+        if found is None or (cart is not None and cart.ac_id in {str(r.get("id")) for r in group}):
+            continue  # no order carries it, or the ledger's own cart record: never deleted for another's
+        order_ident, record = found
+        keep = str(record.get("id"))
+        ids = sorted({keep, *(str(r.get("id")) for r in group)}, key=lambda i: _age({"id": i}))
+        detail = (
+            f"{len(group)} cart record(s) beside order {order_ident[2]} ({keep}), which it became; keep it"
+        )
+        doc = files.get(order_ident) or files.get(ident)
+        out[ident] = Difference("duplicated", ident, ids, detail, doc, known.get(order_ident), keep=keep)
     return out
 
 

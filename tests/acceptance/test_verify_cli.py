@@ -223,3 +223,23 @@ def test_drift_and_missing_found_and_fixed_without_the_files(run_cli, env, sb, c
     assert order_of(sb, externalcheckoutid="cart-00002")["totalPrice"] == "9111"
     code, again, err = verify(run_cli, env)
     assert (code, again["results"]) == (0, []), err
+
+
+def test_a_cart_beside_the_order_it_became_is_a_duplicate(run_cli, env, sb, tmp_path: Path) -> None:
+    """Another tool created the cart again after acorders pushed the order that recovered it: same
+    externalcheckoutid twice; --fix deletes the cart record and keeps the order."""
+    order = dict(cart(4), externalid="order-4")
+    order.pop("abandonedDate")
+    path = write_json(tmp_path / "orders" / "order-4.json", order)
+    code, _, err = run_cli(["push", str(path), "--rate", "1000"], env=env)
+    assert code == 0, err
+    kept = order_of(sb, externalid="order-4")["id"]
+    stray = duplicate(sb, kept, externalid=None, state=1)
+    code, data, _ = verify(run_cli, env)
+    assert code == 1
+    [row] = data["results"]
+    assert row["class"] == "duplicated" and sorted(row["ids"]) == sorted([kept, stray])
+    assert row["key"] == "1/externalcheckoutid/cart-00004"
+    code, data, err = verify(run_cli, env, "--fix")
+    assert code == 0, err
+    assert [o["id"] for o in sb.store.orders(externalcheckoutid="cart-00004")] == [kept]
