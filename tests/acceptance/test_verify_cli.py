@@ -243,3 +243,23 @@ def test_a_cart_beside_the_order_it_became_is_a_duplicate(run_cli, env, sb, tmp_
     code, data, err = verify(run_cli, env, "--fix")
     assert code == 0, err
     assert [o["id"] for o in sb.store.orders(externalcheckoutid="cart-00004")] == [kept]
+
+
+def test_a_refused_key_is_a_config_error_without_the_key(run_cli, sb, carts: Path, tmp_path: Path) -> None:
+    from tests.helpers import SECRET_KEY
+
+    env = account_env(sb, tmp_path / "state", SECRET_KEY)
+    code, out, err = run_cli(["verify", "--rate", "1000"], env=env)
+    assert code == 3
+    assert SECRET_KEY not in out + err and "Traceback" not in err
+
+
+def test_a_listing_that_keeps_failing_exits_4(run_cli, env, sb, carts: Path, monkeypatch) -> None:
+    import acorders.api.retry
+
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
+    sb.fail_next(50, 503)
+    code, out, err = run_cli(["verify", "--rate", "1000"], env=env)
+    assert code == 4 and "Traceback" not in err
+    assert "503" in err or "unavailable" in err.lower() or "failed" in err.lower()
