@@ -42,7 +42,7 @@ RateOpt = Annotated[
 WaitOpt = Annotated[
     float, typer.Option("--wait", min=0, help="Seconds to wait for a push holding the ledger.")
 ]
-COLUMNS = ["key", "ids", "detail"]
+COLUMNS = ["class", "key", "ids", "detail"]  # class too: piped rows have no titles
 
 
 def verify(
@@ -105,9 +105,13 @@ def render(outcome: Any, output: str, *, fix: bool) -> None:
             render_rows(env, mine, columns, output, f"{cls} ({len(mine)})")
 
 
+def _requests(n: int) -> str:
+    return f"{n} request" if n == 1 else f"{n} requests"
+
+
 def _summary_line(summary: dict[str, Any], *, fix: bool, dry_run: bool) -> str:
     counts = ", ".join(f"{summary[c]} {c}" for c in ("missing", "drifted", "duplicated", "unknown"))
-    line = f"verified {summary['listed']} records: {counts}; {summary['requests']} requests"
+    line = f"verified {summary['listed']} records: {counts}; {_requests(summary['requests'])}"
     if fix:
         line += "; dry run: nothing changed" if dry_run else f"; {summary['fixed']} fixed"
     return line
@@ -155,7 +159,7 @@ def _render_cleanup(outcome: Any, output: str, what: str) -> int:
     else:
         render_rows(env, outcome.results, CLEANUP_COLUMNS, output, what)
     counts = ", ".join(f"{n} {a}" for a, n in outcome.summary().items() if a != "requests") or f"no {what}"
-    env.log(f"{counts}; {outcome.requests} requests")
+    env.log(f"{counts}; {_requests(outcome.requests)}")
     return ExitStatus.OK if outcome.ok else ExitStatus.TEMPORARY
 
 
