@@ -138,7 +138,7 @@ def test_table_per_class(run_cli, env, sb, carts: Path) -> None:
     code, out, err = run_cli(["verify", "--rate", "1000"], env=env)
     assert code == 1
     assert "cart-00001" in out and "cart-00009" in out
-    assert "1 missing" in err and "1 unknown" in err and "requests" in err
+    assert "1 missing" in err and "1 unknown" in err and "; 1 request" in err
 
 
 def test_fix_dry_run_changes_nothing(run_cli, env, sb, carts: Path) -> None:
