@@ -41,6 +41,7 @@ def run(request: CleanupRequest, email: str) -> CleanupOutcome:
                 outcome.results.append(_customer(customer, account.url, client, ledger, request.dry_run))
             if not request.dry_run:
                 ledger.forget_customer(account.url, connection, email)
+        outcome.results.extend(_ledger_only(ledger, account.url, email, outcome.results, request.dry_run))
         outcome.requests = client.stats.requests
     return outcome
 
@@ -93,6 +94,28 @@ def _customer(
         action, status, error = "failed", getattr(exc, "status", None), exc.message
     ledger.note(key, action, ac_id=ac_id, status=status, error=error, source="delete --email")
     return {**row, "action": action, "error": error}
+
+
+def _ledger_only(
+    ledger: Ledger, account: str, email: str, done: list[dict[str, Any]], dry_run: bool
+) -> list[dict[str, Any]]:
+    """Entries whose last body sent holds the email but whose record the listing did not find (expired,
+    deleted in ActiveCampaign): nothing to delete there, but the ledger forgets them and their bodies."""
+    seen = {(r["connection"], r["kind"], r["ext"]) for r in done}
+    gone = {r["id"] for r in done if r["record"] == "ecomOrder"}
+    rows = []
+    for (connection, kind, ext), (_, body) in sorted(ledger.sent(account).items()):
+        key = Key(account, connection, kind, ext)
+        if (connection, kind, ext) in seen or not _same(body.get("email"), email):
+            continue
+        entry = ledger.get(key)
+        if entry is not None and entry.ac_id in gone:  # a cart of an order deleted above (dry run)
+            continue
+        rows.append(_row("would forget" if dry_run else "forgotten", key, "", "ledger entry"))
+        if not dry_run:
+            ledger.note(key, "forgotten", source="delete --email")
+            ledger.forget(account=account, connection=connection, kind=kind, ext=ext)
+    return rows
 
 
 def _row(action: str, key: Key | None, ac_id: str, what: str) -> dict[str, Any]:

@@ -174,3 +174,30 @@ def test_delete_email_forgets_its_carts_orders_and_customers(run_cli, env, sb, t
     finally:
         db.close()
     assert bodies and not any("bob@example.com" in b.lower() for b in bodies)
+
+
+def test_delete_email_also_forgets_what_only_the_ledger_holds(run_cli, env, sb, tmp_path: Path) -> None:
+    """A cart expired (gone from ActiveCampaign) still has its entry and the body last sent, with the
+    email: delete --email forgets them too."""
+    import sqlite3
+
+    from tests.helpers import ledger_rows
+
+    write_json(tmp_path / "old" / "a.json", cart(1, email="bob@example.com", abandonedDate=OLD))
+    write_json(tmp_path / "old" / "b.json", cart(2, email="carol@example.com", abandonedDate=OLD))
+    push(run_cli, env, tmp_path / "old")
+    code, _, err = expire(run_cli, env, "--older-than", "30d")
+    assert code == 0, err
+    code, out, err = run_cli(
+        ["delete", "--email", "Bob@Example.com", "-o", "json", "--rate", "1000"], env=env
+    )
+    assert code == 0, err
+    assert [r["ext"] for r in json_results(out)["results"] if r["action"] == "forgotten"] == ["cart-00001"]
+    state = Path(env["ACORDERS_STATE_DIR"])
+    assert sorted(r["ext"] for r in ledger_rows(state)) == ["cart-00002"]
+    db = sqlite3.connect(str(state / "ledger.sqlite3"))
+    try:
+        bodies = [row[0] for row in db.execute("SELECT body FROM sent")]
+    finally:
+        db.close()
+    assert len(bodies) == 1 and "bob@" not in bodies[0].lower()
