@@ -125,6 +125,19 @@ def connection_of(order: Any) -> str:
     return str(order.get("connectionid", "")) if isinstance(order, dict) else ""
 
 
+def sendable(order: dict[str, Any]) -> dict[str, Any]:
+    """The order as the document allows it to be sent. Blank ids are left out (the API treats absent, null
+    and empty alike, and the document types them as strings), and so is an order's ``externalcheckoutid``
+    without ``abandonedDate``: the document requires the date whenever the checkout id is sent. A PUT onto
+    the cart's record keeps the checkout id the record has; a POST creates the order by its externalid. (A
+    cart without the date is refused at validate, or by the server: it has no other id to go by.) The
+    ledger keeps this body, what was really sent, for verify to compare with the account."""
+    body = {k: v for k, v in order.items() if not (k in (CHECKOUT, EXTERNAL) and blank(v))}
+    if EXTERNAL in body and CHECKOUT in body and blank(body.get("abandonedDate")):
+        del body[CHECKOUT]
+    return body
+
+
 @dataclass(slots=True)
 class Document:
     """One parsed document with its origin. ``data`` is None when the file could not be read or parsed,

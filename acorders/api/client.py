@@ -5,8 +5,8 @@ created twice. Every record comes back with its ids as strings, and with an id t
 id is not (true, 1.5, an object) could not be addressed and is never taken for a found or created one.
 
 Requests are what ActiveCampaign's OpenAPI document allows (tests/unit/test_openapi_requests.py checks each
-one): no body it calls invalid (``sendable``), no parameter it does not name. Listings ask for no sort (the
-document names none by id for these lists), so nothing here depends on a server's page order.
+one): no body it calls invalid (``models.sendable``), no parameter it does not name. Listings ask for no
+sort (the document names none by id for these lists), so nothing here depends on a server's page order.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from acorders.api.listings import every_page, list_page
 from acorders.api.retry import settle_delay
 from acorders.api.transport import Record, Transport
 from acorders.errors import NotFound, OutcomeUnknown, RequestFailed
-from acorders.models import CHECKOUT, EXTERNAL, blank
+from acorders.models import sendable
 
 LIST_PAGE = 100  # the most records ActiveCampaign returns a request
 
@@ -197,6 +197,10 @@ class Client(Transport):
         answer = self.request("POST", "/ecomCustomers", body=body)
         return self._record("POST", "/ecomCustomers", answer, "ecomCustomer")
 
+    def delete_customer(self, id: str) -> None:
+        """Delete ecomCustomer ``id`` (delete --email); NotFound propagates."""
+        self.request("DELETE", f"/ecomCustomers/{quote(str(id), safe='')}")
+
     # -- whole listings, for the list commands --------------------------------------------------------
 
     def listing(
@@ -230,18 +234,6 @@ class Client(Transport):
         answer = self.request("GET", "/users/me")
         user = answer.get("user")
         return ids_as_str(user) if isinstance(user, dict) else answer
-
-
-def sendable(order: Record) -> Record:
-    """The order as the document allows it to be sent. Blank ids are left out (the API treats absent, null
-    and empty alike, and the document types them as strings), and so is an order's ``externalcheckoutid``
-    without ``abandonedDate``: the document requires the date whenever the checkout id is sent. A PUT onto
-    the cart's record keeps the checkout id the record has; a POST creates the order by its externalid. (A
-    cart without the date is refused at validate, or by the server: it has no other id to go by.)"""
-    body = {k: v for k, v in order.items() if not (k in (CHECKOUT, EXTERNAL) and blank(v))}
-    if EXTERNAL in body and CHECKOUT in body and blank(body.get("abandonedDate")):
-        del body[CHECKOUT]
-    return body
 
 
 def addressable(path: str, matches: list[Record]) -> list[Record]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from acorders import __version__
-from acorders.cli import account, convert, ledger, push, validate
+from acorders.cli import account, convert, ledger, push, validate, verify
 from acorders.cli.runtime import (
     EXIT_CODES_HELP,
     _state,
@@ -51,6 +51,9 @@ _register(app, account.check)
 _register(connections_app, account.connections_list, "list")
 _register(connections_app, account.connections_create, "create")
 _register(customers_app, account.customers_list, "list")
+_register(app, verify.verify, epilog=EXIT_CODES_HELP)
+_register(app, verify.expire, epilog=EXIT_CODES_HELP)
+_register(app, verify.delete, epilog=EXIT_CODES_HELP)
 _register(app, ledger.history)
 _register(app, ledger.forget)
 

@@ -73,6 +73,28 @@ MoveFailedOpt = Annotated[
         help="Move each file with an invalid or rejected cart here.",
     ),
 ]
+HISTORY = "Backfill"
+HistoricalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--historical",
+        rich_help_panel=HISTORY,
+        help="Import past orders: source 0 (no automation starts, nothing on the Ecommerce dashboard), "
+        "newest first by externalCreatedDate; resumable like any push.",
+    ),
+]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since", rich_help_panel=HISTORY, help="With --historical: orders created from this date (or 30d)."
+    ),
+]
+UntilOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--until", rich_help_panel=HISTORY, help="With --historical: orders created up to this date."
+    ),
+]
 ServePortOpt = Annotated[
     int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
 ]
@@ -155,11 +177,14 @@ def push(
     timeout: TimeoutOpt = 60.0,
     move_pushed: MovePushedOpt = None,
     move_failed: MoveFailedOpt = None,
+    historical: HistoricalOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     conv: Any = None,  # the Converter of --from and its options (with_convert_options)
 ) -> int:
     """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
     --from converts a shop's export on the fly."""
-    from acorders.push.runner import PushOptions, PushRequest
+    from acorders.push.runner import PushRequest
 
     env = environment()
     _no_moves_of_converted_files(conv, move_pushed, move_failed)
@@ -171,20 +196,13 @@ def push(
         sandbox=sandbox,
         rate=rate,
         state_dir=state_dir,
-        options=PushOptions(
-            workers=workers,
-            dry_run=dry_run,
-            wait=wait,
-            timeout=timeout,
-            move_pushed=move_pushed,
-            move_failed=move_failed,
-        ),
+        options=_options(workers, dry_run, wait, timeout, move_pushed, move_failed, historical, since, until),
         on_request=request_logger(env) if verbose else None,
         on_skip=env.log,
         stdin=env.stdin,
         converter=conv,
     )
-    return _run(request, output, quiet)
+    return _run(request, output, quiet, rate, estimate=historical and dry_run)
 
 
 def _no_moves_of_converted_files(conv: Any, move_pushed: Path | None, move_failed: Path | None) -> None:
@@ -193,8 +211,39 @@ def _no_moves_of_converted_files(conv: Any, move_pushed: Path | None, move_faile
         raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
 
 
-def _run(request: Any, output: Output, quiet: bool) -> int:
-    """Carry the push out, report it, and say on stderr what became of each file moved."""
+def _options(
+    workers: int,
+    dry_run: bool,
+    wait: float,
+    timeout: float,
+    move_pushed: Path | None,
+    move_failed: Path | None,
+    historical: bool,
+    since: str | None,
+    until: str | None,
+) -> Any:
+    """The PushOptions; --since / --until without --historical is a usage error."""
+    from acorders.cli.ledger import parse_since
+    from acorders.push.runner import PushOptions
+
+    if not historical and (since or until):
+        raise UsageError("--since and --until choose the orders of a backfill: give --historical too")
+    return PushOptions(
+        workers=workers,
+        dry_run=dry_run,
+        wait=wait,
+        timeout=timeout,
+        move_pushed=move_pushed,
+        move_failed=move_failed,
+        historical=historical,
+        since=parse_since(since) if since else None,
+        until=parse_since(until) if until else None,
+    )
+
+
+def _run(request: Any, output: Output, quiet: bool, rate: float, *, estimate: bool) -> int:
+    """Carry the push out and report it; then say on stderr what became of each file moved and, for a
+    backfill's dry run, the requests and time it needs."""
     from acorders.push.runner import run
     from acorders.report import build_reporter
 
@@ -202,6 +251,11 @@ def _run(request: Any, output: Output, quiet: bool) -> int:
     outcome = run(request, build_reporter(output.value, env, quiet=quiet, key="results"))
     for line in outcome.moves:
         env.log(line)
+    if estimate:
+        from acorders.push.backfill import estimate as how_long
+        from acorders.push.backfill import requests_needed
+
+        env.log(how_long(*requests_needed(outcome.results), rate))
     return outcome.status
 
 

@@ -17,144 +17,27 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from acorders.errors import ConfigError, LedgerDamaged, LedgerError, LockTimeout
-from acorders.models import canonical_bytes, display_name
+from acorders.errors import ConfigError, LedgerError, LockTimeout
+from acorders.models import canonical_bytes
 from acorders.push import locks
+from acorders.push.ledger_file import (
+    BUSY_S,
+    DAMAGED,
+    SETTLE_ENTRY,
+    Db,
+    failure,
+    set_up,
+    storable,
+    when_unlocked,
+)
 
 LEDGER_NAME = "ledger.sqlite3"
 PENDING, DONE, REJECTED, FAILED = "pending", "done", "rejected", "failed"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (
-    account TEXT NOT NULL, connection TEXT NOT NULL, kind TEXT NOT NULL, ext TEXT NOT NULL,
-    ac_id TEXT, hash TEXT, state TEXT NOT NULL, action TEXT, status INTEGER, error TEXT,
-    recovered_to TEXT, source TEXT, updated_at REAL NOT NULL,
-    PRIMARY KEY (account, connection, kind, ext)
-);
-CREATE TABLE IF NOT EXISTS history (
-    at REAL NOT NULL, account TEXT NOT NULL, connection TEXT NOT NULL, kind TEXT NOT NULL, ext TEXT NOT NULL,
-    action TEXT NOT NULL, ac_id TEXT, status INTEGER, error TEXT, source TEXT
-);
-CREATE INDEX IF NOT EXISTS history_at ON history (at);
-CREATE TABLE IF NOT EXISTS customers (
-    account TEXT NOT NULL, connection TEXT NOT NULL, email TEXT NOT NULL, ac_id TEXT NOT NULL,
-    updated_at REAL NOT NULL, PRIMARY KEY (account, connection, email)
-);
-"""
-
-
-# an outcome: what is given replaces what was; ids, hashes and sources missing from it are kept
-_SETTLE_ENTRY = (
-    "INSERT INTO entries (account, connection, kind, ext, ac_id, hash, state, action, status,"
-    " error, recovered_to, source, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-    " ON CONFLICT (account, connection, kind, ext) DO UPDATE SET"
-    " ac_id=COALESCE(excluded.ac_id, ac_id), hash=COALESCE(excluded.hash, hash),"
-    " state=excluded.state, action=excluded.action, status=excluded.status, error=excluded.error,"
-    " recovered_to=COALESCE(excluded.recovered_to, recovered_to),"
-    " source=COALESCE(excluded.source, source), updated_at=excluded.updated_at"
-)
-
-_BUSY_S = 30.0  # how long a statement waits for another process's lock (a push: --wait, at least 1 s)
-_DAMAGED = ("malformed", "not a database", "corrupt")  # SQLITE_CORRUPT, SQLITE_NOTADB
-
-
-def _set_up(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")  # a committed intent survives power loss
-    db.executescript(_SCHEMA)
-
-
-def _when_unlocked(step: Callable[[], None], seconds: float = _BUSY_S, pause: float = 0.02) -> None:
-    """Two runs creating a fresh ledger at the same moment (cron jobs started together): SQLite answers
-    "database is locked" at once, without waiting, to one of them while the other switches the file to
-    WAL. A moment later the file is ready; only a lock held past ``seconds`` is an error."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            step()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(pause)
-
-
-def _storable(text: str | None) -> str | None:
-    """SQLite stores UTF-8: a file name that is not (os.fsdecode's surrogates) is stored escaped, as
-    every report shows it (models.display_name)."""
-    if text is None or text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return display_name(text)
-
-
-def _failure(exc: sqlite3.Error, path: Path, busy_s: float) -> LedgerError:
-    """What a SQLite error means for the user, and what to do about it."""
-    text = str(exc)
-    if any(word in text for word in _DAMAGED):
-        return LedgerDamaged(
-            f"the ledger {path} is damaged ({text})",
-            hint=f"move it aside (mv {path} {path}.damaged) and rerun: the next run rebuilds it by looking "
-            "each cart up in ActiveCampaign, so nothing is pushed twice",
-        )
-    if "locked" in text or "busy" in text:
-        return LedgerError(
-            f"the ledger {path} is busy: another program has been writing to it for more than {busy_s:g} s "
-            f"({text})",
-            hint="let it finish (an acorders forget, a backup, a sqlite3 shell), or give --wait SECONDS; "
-            "then rerun: what was not recorded is looked up, never sent twice",
-        )
-    hint = "free some disk space" if "full" in text else "check the disk and the state dir's permissions"
-    return LedgerError(
-        f"the ledger {path} cannot be read or written: {text}",
-        hint=f"{hint}, then rerun: what was sent and not recorded is looked up, never sent twice",
-    )
-
-
-class _Db:
-    """The SQLite connection, with every error turned into a LedgerError (``_failure``)."""
-
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self.db = db
-        self.path = path
-        self.busy_s = _BUSY_S
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
-        try:
-            return _Rows(self.db.execute(sql, params), self)
-        except sqlite3.Error as exc:
-            raise _failure(exc, self.path, self.busy_s) from None
-
-    def close(self) -> None:
-        self.db.close()
-
-
-class _Rows:
-    """A cursor whose reads (where a damaged page shows) fail as the ledger's errors too."""
-
-    def __init__(self, cursor: sqlite3.Cursor, db: _Db) -> None:
-        self.cursor = cursor
-        self.db = db
-        self.rowcount = cursor.rowcount
-
-    def fetchone(self) -> Any:
-        try:
-            return self.cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise _failure(exc, self.db.path, self.db.busy_s) from None
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return self.cursor.fetchall()
-        except sqlite3.Error as exc:
-            raise _failure(exc, self.db.path, self.db.busy_s) from None
+EXPIRED = "expired"  # a cart `expire` deleted from ActiveCampaign: sent again only when its content changes
 
 
 def content_hash(order: Mapping[str, Any]) -> str:
@@ -202,16 +85,16 @@ class Ledger:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
-            _when_unlocked(lambda: _set_up(db))
+            db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_S)
+            when_unlocked(lambda: set_up(db))
         except (OSError, sqlite3.Error) as exc:
-            if isinstance(exc, sqlite3.Error) and any(word in str(exc) for word in _DAMAGED):
-                raise _failure(exc, path, _BUSY_S) from None
+            if isinstance(exc, sqlite3.Error) and any(word in str(exc) for word in DAMAGED):
+                raise failure(exc, path, BUSY_S) from None
             raise ConfigError(
                 f"cannot open the ledger {path}: {exc}",
                 hint="check --state-dir / ACORDERS_STATE_DIR and its permissions",
             ) from None
-        self._db = _Db(db, path)
+        self._db = Db(db, path)
         self._mutex = threading.Lock()
         self._lock_fd: int | None = None
 
@@ -271,8 +154,53 @@ class Ledger:
             ).fetchall()
         return LedgerView({row[:3]: row[3:] for row in rows})  # (connection, kind, ext) -> the rest
 
-    def intend(self, key: Key, ac_id: str | None, digest: str, source: str) -> None:
-        """Commit the intent before the request: a crash after it leaves a pending row to settle."""
+    def entries(self, account: str) -> list[Entry]:
+        """Every entry of one account (verify compares them with the account's records)."""
+        with self._mutex:
+            rows = self._db.execute(
+                "SELECT connection, kind, ext, ac_id, hash, state, action, recovered_to FROM entries"
+                " WHERE account=? ORDER BY connection, kind, ext",
+                (account,),
+            ).fetchall()
+        return [Entry(Key(account, *row[:3]), *row[3:]) for row in rows]
+
+    def sent(self, account: str) -> dict[tuple[str, str, str], tuple[str, dict[str, Any]]]:
+        """(connection, kind, ext) -> (hash of the content, the body last sent for it) of one account."""
+        import json
+
+        with self._mutex:
+            rows = self._db.execute(
+                "SELECT connection, kind, ext, hash, body FROM sent WHERE account=?", (account,)
+            ).fetchall()
+        return {(c, k, e): (h, json.loads(b)) for c, k, e, h, b in rows}
+
+    def note(
+        self,
+        key: Key,
+        action: str,
+        *,
+        ac_id: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """An event about a record that leaves its entry as it is (a duplicate deleted): history only."""
+        event = (time.time(), *key, action, ac_id, status, storable(error), storable(source))
+        with self._mutex:
+            self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
+
+    def intend(
+        self, key: Key, ac_id: str | None, digest: str, source: str, body: Mapping[str, Any] | None = None
+    ) -> None:
+        """Commit the intent before the request: a crash after it leaves a pending row to settle. ``body``
+        (what is about to be sent) is kept beside the content's hash: verify compares it with what
+        ActiveCampaign holds, and --fix sends it again, without the files."""
+        if body is not None:
+            text = canonical_bytes(body).decode("utf-8", "surrogatepass")
+            with self._mutex:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO sent VALUES (?,?,?,?,?,?)", (*key, digest, storable(text))
+                )
         self._upsert(
             key,
             ac_id=ac_id,
@@ -281,7 +209,7 @@ class Ledger:
             action=None,
             status=None,
             error=None,
-            source=_storable(source),
+            source=storable(source),
         )
 
     def settle(
@@ -300,14 +228,14 @@ class Ledger:
         """Record the outcome, and append it to the history, in one transaction. A LedgerError says what it
         was recording (``outcome``), for the cart's result."""
         now = time.time()
-        source, error = _storable(source), _storable(error)
+        source, error = storable(source), storable(error)
         entry = (*key, ac_id, digest, state, action, status, error, recovered_to, source, now)
         event = (now, *key, action, ac_id, status, error, source)
         with self._mutex:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._db.execute(_SETTLE_ENTRY, entry)
+                    self._db.execute(SETTLE_ENTRY, entry)
                     self._db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,?,?,?,?)", event)
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -345,6 +273,15 @@ class Ledger:
                 "INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?)",
                 (account, connection, email.lower(), ac_id, time.time()),
             )
+
+    def forget_customer(self, account: str, connection: str, email: str) -> int:
+        """Drop the remembered customerid of an email (delete --email); returns how many."""
+        with self._mutex:
+            cur = self._db.execute(
+                "DELETE FROM customers WHERE account=? AND connection=? AND email=?",
+                (account, connection, email.lower()),
+            )
+            return cur.rowcount
 
     # --- history and forget ---------------------------------------------------------------------------
 
@@ -392,5 +329,6 @@ class Ledger:
                 params.append(value)
         where = " AND ".join(clauses) or "1"
         with self._mutex:
+            self._db.execute(f"DELETE FROM sent WHERE {where}", params)  # bodies hold emails: forgotten too
             cur = self._db.execute(f"DELETE FROM entries WHERE {where}", params)
             return cur.rowcount

@@ -33,8 +33,8 @@ class Remote:
 
     def prepare(self, new_per_connection: Mapping[str, int]) -> None:
         for connection, new in new_per_connection.items():
-            if new <= 1:
-                continue  # one look-up is as cheap as a listing
+            if new <= 1 or connection in self._index:
+                continue  # one look-up is as cheap as a listing; or the connection is listed already
             records = self._listing(connection, new)
             if records is None:
                 continue  # per-cart look-ups: cheaper, or the only proof of what exists
@@ -43,6 +43,13 @@ class Remote:
                 if str(record.get("connectionid")) == connection:
                     _add(index, record)
             self._index[connection] = index
+
+    def know(self, connection: str, records: list[dict[str, Any]]) -> None:
+        """A whole listing of the connection read elsewhere (verify): it answers this run's look-ups."""
+        index: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in records:
+            _add(index, record)
+        self._index[connection] = index
 
     def _listing(self, connection: str, new: int) -> list[dict[str, Any]] | None:
         """Every order of the connection, if that takes at most ``new`` requests and is provably whole;

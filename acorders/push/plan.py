@@ -22,7 +22,7 @@ from acorders.models import (
     connection_of,
     ids,
 )
-from acorders.push.ledger import DONE, Entry, Key, Ledger, LedgerView, content_hash
+from acorders.push.ledger import DONE, EXPIRED, Entry, Key, Ledger, LedgerView, content_hash
 
 
 class Plan(NamedTuple):
@@ -51,9 +51,11 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView |
     assert own_key is not None, "validated documents have externalid or externalcheckoutid"
     own = ledger.get(own_key) if ledger else None
     if own is not None and own.recovered_to and order_key is None:
-        return Plan(
-            "unchanged", own_key, own.ac_id, note=f"this cart already became order {own.recovered_to}"
-        )
+        return Plan("unchanged", own_key, own.ac_id, note=already_an_order(own.recovered_to))
+    if own is not None and own.state == EXPIRED:  # deleted by `expire`: only new content brings it back
+        if own.hash == digest:
+            return Plan("unchanged", own_key, None, note=EXPIRED_NOTE)
+        return Plan("create", own_key)
     if own is not None and own.ac_id:
         if own.state == DONE and own.hash == digest:
             return Plan("unchanged", own_key, own.ac_id)
@@ -64,9 +66,19 @@ def decide(order: Mapping[str, Any], account: str, ledger: Ledger | LedgerView |
         return Plan("update", own_key, own.ac_id)
     if order_key is not None and cart_key is not None and ledger is not None:
         cart = ledger.get(cart_key)
-        if cart is not None and cart.ac_id:
+        if cart is not None and cart.ac_id and cart.state != EXPIRED:
             return Plan("recover", order_key, cart.ac_id, cart_key=cart_key)
     return Plan("create", own_key, adopt_hash=_pending_hash(own))
+
+
+EXPIRED_NOTE = (
+    "expired: acorders expire deleted it from ActiveCampaign; sent again only if its content changes"
+)
+
+
+def already_an_order(externalid: str) -> str:
+    """Why a cart is not sent again once it is an order: its content would downgrade the order."""
+    return f"already an order: this cart became order {externalid}; the cart is not sent again"
 
 
 def _pending_hash(entry: Entry | None) -> str | None:

@@ -26,7 +26,7 @@ from acorders.errors import (
 )
 from acorders.load import STDIN, collect_sources, iter_sources
 from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
-from acorders.push import spool
+from acorders.push import backfill, spool
 from acorders.push.customers import CustomerResolver
 from acorders.push.dispatch import group, send
 from acorders.push.interrupts import Interrupts
@@ -46,6 +46,9 @@ class PushOptions:
     timeout: float = 60.0  # per request: connect, send and the whole answer
     move_pushed: Path | None = None
     move_failed: Path | None = None
+    historical: bool = False  # push --historical: source 0, newest first (backfill.py)
+    since: float | None = None  # --historical: externalCreatedDate from (POSIX time)
+    until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,11 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
                 dry_run=options.dry_run,
                 loader=request.converter,
             )
+            if options.historical:
+                prepared = backfill.arrange(prepared, options.since, options.until)
             pusher = _pusher(request, target, prepared, stack)
+            if pusher is not None:
+                pusher.historical = options.historical
             interrupts.shielded = True  # from the first result on, a signal winds the push down (send.py)
         except KeyboardInterrupt:  # and TerminateRequest: nothing was sent yet; still one complete report
             return _stopped_before_sending(reporter, interrupts)

@@ -31,6 +31,7 @@ from acorders.models import (
     PushResult,
     blank,
     ids,
+    sendable,
 )
 from acorders.push import plan as planner
 from acorders.push.customers import CustomerResolver, customer_hints
@@ -58,6 +59,7 @@ class Pusher:
         self.remote = Remote(client)
         self.resolver = resolver
         self.stop: RunError | None = None  # why the whole run must stop, once it must
+        self.historical = False  # push --historical: every record sent with source 0 (backfill.py)
         self._failures = 0
         self._lock = threading.Lock()
 
@@ -145,6 +147,8 @@ class Pusher:
 
     def _body(self, doc: Document, order: dict[str, Any]) -> dict[str, Any]:
         body = dict(order)
+        if self.historical:
+            body["source"] = 0
         if blank(body.get("customerid")) and self.resolver is not None:
             try:
                 body["customerid"] = self.resolver.resolve(
@@ -205,7 +209,7 @@ class Pusher:
     ) -> PushResult:
         assert ac_id is not None
         if self.ledger:
-            self.ledger.intend(key, ac_id, digest, str(doc.origin))
+            self.ledger.intend(key, ac_id, digest, str(doc.origin), sendable(body))
         self.client.update_order(ac_id, body)
         if self.ledger:
             self.ledger.settle(
@@ -244,7 +248,7 @@ class Pusher:
         if found is not None:
             return self._adopt(doc, order, body, plan, digest, found)
         if self.ledger:
-            self.ledger.intend(plan.key, None, digest, str(doc.origin))
+            self.ledger.intend(plan.key, None, digest, str(doc.origin), sendable(body))
         try:
             record, settled = self.client.create_order(body, lookup=lambda: self._find(order, fresh=True))
         except Rejected as exc:
@@ -266,20 +270,20 @@ class Pusher:
                 status=None if settled else 201,
                 source=str(doc.origin),
             )
-            self._settle_cart(order, ac_id, str(doc.origin))
+            self._order_of_cart(order, ac_id, str(doc.origin))
         return result_for(doc, Action.CREATED, id=ac_id, status=None if settled else 201)
 
-    def _settle_cart(self, order: dict[str, Any], ac_id: str, source: str) -> None:
-        """An order created with a checkout id the ledger never saw: the cart it came from is settled as
-        become this order, so a stale copy of the cart pushed later is left alone. The record cannot say
-        so: without abandonedDate its checkout id is not sent (client.sendable)."""
+    def _order_of_cart(self, order: dict[str, Any], ac_id: str, source: str) -> None:
+        """An order created with a checkout id the ledger never saw: the cart's entry says it became this
+        order, so the cart pushed later is unchanged without a request instead of downgrading the order
+        (and the record cannot say so itself: without abandonedDate its checkout id is not sent,
+        models.sendable)."""
         assert self.ledger is not None
-        ext = ids(order)[1]
-        _, cart_key = planner.keys_for(order, self.account)
-        if ext is None or cart_key is None or self.ledger.get(cart_key) is not None:
+        order_key, cart_key = planner.keys_for(order, self.account)
+        if order_key is None or cart_key is None or self.ledger.get(cart_key) is not None:
             return
         self.ledger.settle(
-            cart_key, state=DONE, action="unchanged", ac_id=ac_id, recovered_to=ext, source=source
+            cart_key, state=DONE, action="ordered", ac_id=ac_id, recovered_to=order_key.ext, source=source
         )
 
     def _adopt(
@@ -313,7 +317,7 @@ class Pusher:
                 doc,
                 Action.UNCHANGED,
                 id=ac_id,
-                errors=[Finding(None, f"this cart already became order {remote_ext}")],
+                errors=[Finding(None, planner.already_an_order(str(remote_ext)))],
             )
         if plan.adopt_hash == digest:  # our own create, committed before a crash or a lost answer
             if self.ledger:

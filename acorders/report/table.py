@@ -62,6 +62,7 @@ class TableReporter(BaseReporter):
             Progress,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         what = "files" if self.key == "documents" else "carts"
@@ -71,6 +72,9 @@ class TableReporter(BaseReporter):
             MofNCompleteColumn(),
             TextColumn(what),
             TimeElapsedColumn(),
+            *(
+                [TextColumn("ETA"), TimeRemainingColumn()] if what == "carts" else []
+            ),  # a backfill takes hours
             console=self.env.console(stderr=True),
             transient=True,
         )

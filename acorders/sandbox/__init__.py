@@ -4,7 +4,8 @@ Standard library only; listens on loopback only. ``SandboxConfig`` (``knobs``) h
 limit's rate and shape (``limiters``: bucket, sliding or fixed window), latency and jitter, faults, --strict
 (what the API document requires), ``documented`` (answers exactly as the document's examples). ``api``
 routes requests, ``accounts`` owns connections and customers, ``listing`` pages, filters and sorts,
-``records`` shapes what is answered, ``store`` keeps it in SQLite, ``server`` is the HTTP side.
+``records`` shapes what is answered, ``store`` keeps it in SQLite, ``server`` is the HTTP side; ``seeding``
+changes the account behind a client's back (duplicates, deletions, drift) for verify's tests.
 """
 
 from .knobs import SandboxConfig

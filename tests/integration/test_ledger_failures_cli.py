@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import acorders.push.ledger as ledger_module
+from acorders.push import ledger_file
 from tests.conftest import RunCli
 from tests.helpers import account_env, ledger_rows, records_per_checkout, sandbox, write_carts
 from tests.unit.test_ledger_errors import damage
@@ -26,7 +27,7 @@ def test_disk_full_mid_run_stops_reports_every_cart_and_exits_4(
     state = tmp_path / "state"
     outbox = tmp_path / "outbox"
     write_carts(outbox, N)
-    set_up = ledger_module._set_up
+    set_up = ledger_file.set_up
 
     def small_disk(db: sqlite3.Connection) -> None:  # room for a few dozen carts, then SQLITE_FULL
         set_up(db)
@@ -34,11 +35,11 @@ def test_disk_full_mid_run_stops_reports_every_cart_and_exits_4(
 
     with sandbox() as sb:
         env = account_env(sb, state)
-        monkeypatch.setattr(ledger_module, "_set_up", small_disk)
+        monkeypatch.setattr(ledger_module, "set_up", small_disk)
         code, out, err = run_cli(
             ["push", str(outbox), "-o", "json", "--workers", "4", "--rate", "1000"], env=env
         )
-        monkeypatch.setattr(ledger_module, "_set_up", set_up)
+        monkeypatch.setattr(ledger_module, "set_up", set_up)
         assert code == 4, err
         assert "unexpected" not in err and "internal error" not in out
         report = json.loads(out)  # one complete document

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acorders.errors import ConfigError, ExitStatus, LockTimeout
+from acorders.push import ledger_file
 from acorders.push.ledger import (
     DONE,
     LEDGER_NAME,
@@ -315,7 +316,6 @@ def test_content_hash_of_a_known_cart_is_pinned() -> None:
 def test_set_up_waits_out_a_lock_that_sqlite_does_not_wait_for() -> None:
     """SQLite answers "database is locked" at once to one of two runs creating a fresh ledger; the
     set-up tries again until the other is done, and gives up only on other errors or past its time."""
-    from acorders.push import ledger as module
 
     calls: list[int] = []
 
@@ -324,19 +324,19 @@ def test_set_up_waits_out_a_lock_that_sqlite_does_not_wait_for() -> None:
         if len(calls) <= 2:
             raise sqlite3.OperationalError("database is locked")
 
-    module._when_unlocked(locked_twice, pause=0)
+    ledger_file.when_unlocked(locked_twice, pause=0)
     assert len(calls) == 3
 
     def broken() -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
-        module._when_unlocked(broken, pause=0)
+        ledger_file.when_unlocked(broken, pause=0)
 
     def always_locked() -> None:
         raise sqlite3.OperationalError("database is locked")
 
     started = time.monotonic()
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        module._when_unlocked(always_locked, seconds=0.2, pause=0.01)
+        ledger_file.when_unlocked(always_locked, seconds=0.2, pause=0.01)
     assert 0.2 <= time.monotonic() - started < 5
