@@ -18,8 +18,10 @@ Two families, by what they end::
         ├── Rejected          the API refused this cart (422, 400): a rerun won't help until the data changes
         ├── NotFound          the API has no such record (404 with the API's JSON message)
         └── RequestFailed     retries ran out (429, 5xx, network): a rerun may succeed
-            └── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
-                                id): look the record up, never resend blindly
+            ├── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
+            │                   id): look the record up, never resend blindly
+            └── WaitTooLong     a 429 or 503 asked to wait (Retry-After) longer than the run may spend:
+                                nothing more is sent, and the run stops with exit 4
 
 Nothing here imports the rest of acorders: every stage may raise these.
 """
@@ -153,6 +155,15 @@ class OutcomeUnknown(RequestFailed):
     or a 2xx whose record has no usable id.
 
     Never resent blindly; the caller settles it by looking the record up."""
+
+
+class WaitTooLong(RequestFailed):
+    """A 429 or 503 whose Retry-After is longer than the run may still spend: this cart fails, nothing
+    more is sent (the limiter is closed with this error), and the push stops with exit 4 naming the wait."""
+
+    def __init__(self, message: str, status: int | None, wait: float) -> None:
+        super().__init__(message, status)
+        self.wait = wait
 
 
 def exit_status_for(exc: BaseException) -> ExitStatus:

@@ -35,7 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from acorders.errors import AcordersError
+from acorders.errors import AcordersError, WaitTooLong
 
 WINDOW = 1.0  # the account's limit is N requests per WINDOW seconds
 WINDOW_MARGIN = 0.01  # seconds added to the window: the jitter between our send and the server's clock
@@ -151,6 +151,12 @@ class RateLimiter:
             if self._closed is None:
                 self._closed = error
 
+    @property
+    def closed(self) -> AcordersError | None:
+        """The error given to ``close`` (None while requests may still be sent)."""
+        with self._lock:
+            return self._closed
+
     def throttled(self) -> None:
         """A 429: the multiplicative decrease (the caller pauses everyone for the Retry-After)."""
         with self._lock:
@@ -193,3 +199,21 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         return None
     return int(number) if 0 <= number < 1e9 else None
+
+
+def too_long(asked: float, status: int, remaining: float) -> WaitTooLong:
+    """The error of a 429 or 503 asking to wait ``asked`` s when the run may wait only ``remaining``: its
+    message names the wait first, and what to do."""
+    wait, left = math.ceil(asked), math.floor(remaining)
+    if status == 503:  # as ActiveCampaign's WooCommerce client reads a 503 with Retry-After
+        message = (
+            f"ActiveCampaign asked to wait {wait} s; the account may be in maintenance (HTTP 503). That is "
+            f"more than the {left} s this run may still wait, so nothing more was sent: rerun after the wait"
+        )
+    else:
+        message = (
+            f"ActiveCampaign asked to wait {wait} s (HTTP 429, rate limited), more than the {left} s "
+            "this run may still wait, so nothing more was sent: rerun after the wait, and lower --rate if "
+            "other integrations share the account's requests"
+        )
+    return WaitTooLong(message, status, asked)

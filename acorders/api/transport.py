@@ -35,7 +35,7 @@ from acorders.api.answers import (
     status_text,
     summarize_body,
 )
-from acorders.api.ratelimit import RateLimiter
+from acorders.api.ratelimit import RateLimiter, too_long
 from acorders.api.retry import Attempts, Retry, backoff_delay
 from acorders.api.stats import ClientStats, RequestLog
 from acorders.errors import AcordersError, ConfigError, OutcomeUnknown, Rejected, RequestFailed, RunError
@@ -167,7 +167,7 @@ class Transport:
     def _attempt(self, call: _Call, attempts: Attempts) -> Record | Retry:
         """One HTTP attempt, at this run's rate: the answer's record, a Retry, or an exception that is
         final."""
-        self.limiter.acquire()
+        sent_at = self.limiter.acquire()
         started = time.perf_counter()
         try:
             resp = self._session.request(
@@ -189,6 +189,7 @@ class Transport:
             RequestLog(call.method, call.rel, status, time.perf_counter() - started, attempts.number, None)
         )
         content = content.replace(self.__key.encode(), MASK.encode())  # echoes in clear; the rest: _scrub
+        self._pace(resp, sent_at)
         if 200 <= status < 300:
             return self._decode(call.method, call.path, status, content)
         if status == 429:
@@ -236,21 +237,27 @@ class Transport:
             return Retry(backoff_delay(attempts.number))
         return self._wait(asked, attempts, status)
 
+    def _pace(self, resp: requests.Response, sent_at: float) -> None:
+        """Tell the limiter what the answer says of the account's budget: a 429 lowers the rate (a 503 too:
+        under load ActiveCampaign answers 503 instead), any other answer may raise it back, and its
+        RateLimit-Limit / RateLimit-Remaining headers are followed."""
+        if resp.status_code in (429, 503):
+            self.limiter.throttled()
+        else:
+            self.limiter.answered(sent_at, resp.headers)
+
     def _asked(self, resp: requests.Response) -> float | None:
         """The answer's Retry-After in seconds (None: absent, unusable or past)."""
         return retry_after_seconds(resp.headers.get("Retry-After"), self._wall_clock())
 
     def _wait(self, asked: float | None, attempts: Attempts, status: int) -> Retry:
         """A 429 or a 503 with Retry-After: wait as long as asked, every thread, unless that is more than
-        the run may spend."""
+        the run may spend: then this call fails and the limiter is closed, so nothing more is sent."""
         remaining = attempts.remaining
         if asked is not None and asked > remaining and attempts.number < self.max_attempts:
-            doing = "is rate limiting" if status == 429 else "is unavailable"
-            raise RequestFailed(
-                f"ActiveCampaign {doing} (HTTP {status}) and asked to wait {asked:g} s, "
-                f"more than the {remaining:g} s left of the retry limit",
-                status,
-            )
+            exc = too_long(asked, status, remaining)
+            self.limiter.close(exc)
+            raise exc
         return Retry(asked if asked is not None else backoff_delay(attempts.number), pause_everyone=True)
 
     def _report(self, entry: RequestLog) -> None:

@@ -19,7 +19,9 @@ from acorders.errors import (
     CartError,
     ConfigError,
     ExitStatus,
+    Interrupted,
     RunError,
+    UnavailableError,
     exit_status_for,
 )
 from acorders.load import STDIN, collect_sources, iter_sources
@@ -214,10 +216,20 @@ def run_push(
         summary.requests = getattr(stats, "requests", 0)
         summary.rate_limited = getattr(stats, "throttled", 0)
     summary.elapsed = time.monotonic() - started
-    stop = pusher.stop if pusher is not None else None
+    stop = waited_too_long(pusher, pusher.stop) if pusher is not None else None
     summary.stopped = stop.message if stop is not None else None
     reporter.finish(summary)
     return summary, exit_status(summary, stop), results
+
+
+def waited_too_long(pusher: Pusher, stop: RunError | None) -> RunError | None:
+    """The stop of a run that ActiveCampaign asked to wait longer than it may (a 429 or 503 Retry-After
+    closed the limiter: nothing more was sent): exit 4, and the message names the wait rather than the
+    carts that failed after it. A 403 or Ctrl-C still says what it is."""
+    closed = getattr(getattr(pusher.client, "limiter", None), "closed", None)
+    if closed is None or isinstance(stop, (ConfigError, Interrupted)):
+        return stop
+    return UnavailableError(closed.message)
 
 
 def _index_new(pusher: Pusher, groups: list[list[Any]], account: str, ledger: Ledger | None) -> None:

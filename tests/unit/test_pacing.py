@@ -235,7 +235,11 @@ def test_the_rate_never_drops_below_one_per_second() -> None:
 def test_a_closed_limiter_sends_nothing_more() -> None:
     rl, clock = limiter(5)
     rl.acquire()
-    rl.close(RequestFailed("ActiveCampaign asked to wait 3600 s", 429))
+    assert rl.closed is None
+    error = RequestFailed("ActiveCampaign asked to wait 3600 s", 429)
+    rl.close(error)
+    rl.close(RequestFailed("a later one", 429))
+    assert rl.closed is error
     with pytest.raises(RequestFailed, match="3600 s"):
         rl.acquire()
     with pytest.raises(RequestFailed):
