@@ -179,7 +179,11 @@ class RateLimiter:
 
     def _others(self, sent_at: float, limit: float, remaining: int) -> None:
         """What the server has left beyond what our own sends of the window explain was spent by others."""
-        ours = sum(1 for t in self._sent if sent_at - self._window < t <= sent_at)
+        ours = 0
+        for t in reversed(self._sent):  # newest first: stop at the window's start
+            if t <= sent_at - self._window:
+                break
+            ours += t <= sent_at
         foreign = math.floor(limit + _EPSILON) - remaining - ours
         if foreign <= 0:
             return

@@ -153,13 +153,15 @@ def test_acquire_with_late_wake_ups_is_never_refused(shape: str) -> None:
     assert clock.now - START <= 100 / (0.97 * 5)
 
 
+@pytest.mark.parametrize("foreign", [1.0, 2.0])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_another_integration_of_the_account_is_left_its_share(shape: str) -> None:
-    """The shop's plugin spends 1 request/s of the account's 5: RateLimit-Remaining shows it, AIMD
-    settles the rest; few of our requests are refused and we still get most of what is left."""
-    out = simulate(shape, foreign=1.0, carts=150)
+def test_another_integration_of_the_account_is_left_its_share(shape: str, foreign: float) -> None:
+    """The shop's plugin spends 1 or 2 requests/s of the account's 5: RateLimit-Remaining shows it, AIMD
+    settles the rest; few of our requests are refused and we still get most of what is left. (Without
+    following RateLimit-Remaining, 7-20 % are refused by the windows.)"""
+    out = simulate(shape, foreign=foreign, carts=150)
     assert out.share_429 <= 0.05, (out.refused, out.requests)
-    assert out.per_second >= 0.8 * 4, out.per_second
+    assert out.per_second >= 0.8 * (5 - foreign), out.per_second
 
 
 # -- the server's headers ------------------------------------------------------------------------------
