@@ -139,7 +139,8 @@ class Transport:
         """Send one API call with retries; returns the JSON object of a 2xx answer.
 
         Retries 429 and 503 (honouring Retry-After, seconds or an HTTP date, pausing every thread), other
-        5xx and network errors with backoff, within max_attempts and max_retry_seconds of sleeping. A POST
+        5xx and network errors with backoff, within max_attempts and max_retry_seconds of sleeping; a
+        Retry-After longer than what is left raises WaitTooLong and closes the limiter. A POST
         whose outcome is unknown (read timeout, dropped or reset connection, any 5xx) raises OutcomeUnknown
         instead of being re-sent. Whatever an exception says has the key masked, however it was echoed."""
         call = _Call.of(method, path, params, body)
@@ -231,6 +232,8 @@ class Transport:
         if call.method == "POST":
             if asked is not None and asked <= attempts.remaining:
                 self.limiter.pause(asked)
+            elif asked is not None:  # longer than the run may wait: nothing more is sent, the look-up neither
+                self.limiter.close(too_long(asked, status, attempts.remaining))
             self._unknown(f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status)
         attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
         if asked is None:

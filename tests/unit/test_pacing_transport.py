@@ -12,7 +12,7 @@ import responses
 
 from acorders.api.client import Client
 from acorders.api.ratelimit import RateLimiter
-from acorders.errors import RequestFailed, WaitTooLong
+from acorders.errors import OutcomeUnknown, RequestFailed, WaitTooLong
 from tests.fakes import FakeClock
 
 KEY = "KEY-SECRET-pacing-0123456789"
@@ -88,3 +88,18 @@ def test_the_429_message_names_the_wait(mock: responses.RequestsMock, clock: Fak
         client(clock, max_retry_seconds=120).me()
     assert info.value.message.startswith("ActiveCampaign asked to wait 900 s (HTTP 429, rate limited)")
     assert "120 s" in info.value.message
+
+
+def test_a_create_answered_503_with_a_long_wait_is_settled_later_and_stops_the_run(
+    mock: responses.RequestsMock, clock: FakeClock
+) -> None:
+    """A 503 to a POST may have been applied: the cart is an unknown outcome (a rerun looks it up), and
+    nothing more is sent, the look-up included, for the hour the API asked."""
+    orders = BASE + "/api/3/ecomOrders"
+    mock.post(orders, status=503, headers={"Retry-After": "3600"}, body="<html>Maintenance</html>")
+    c = client(clock, max_retry_seconds=120)
+    with pytest.raises(OutcomeUnknown):
+        c.request("POST", "/ecomOrders", body={"ecomOrder": {"externalcheckoutid": "x"}})
+    with pytest.raises(WaitTooLong, match="asked to wait 3600 s; the account may be in maintenance"):
+        c.me()
+    assert len(mock.calls) == 1
