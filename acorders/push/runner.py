@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from acorders.config import Settings
 from acorders.errors import (
+    AcordersError,
     CartError,
     ConfigError,
     ExitStatus,
@@ -227,7 +228,7 @@ def waited_too_long(pusher: Pusher, stop: RunError | None) -> RunError | None:
     closed the limiter: nothing more was sent): exit 4, and the message names the wait rather than the
     carts that failed after it. A 403 or Ctrl-C still says what it is."""
     closed = getattr(getattr(pusher.client, "limiter", None), "closed", None)
-    if closed is None or isinstance(stop, (ConfigError, Interrupted)):
+    if not isinstance(closed, AcordersError) or isinstance(stop, (ConfigError, Interrupted)):
         return stop
     return UnavailableError(closed.message)
 
