@@ -102,8 +102,8 @@ class RateLimiter:
     def _poll(self) -> tuple[float, float]:
         """(seconds to wait or 0, the clock's time): a 0 counts the send at that time."""
         with self._lock:
-            if self._closed is not None:
-                raise self._closed
+            if self._closed is not None:  # one error for every caller: its traceback is not theirs to grow
+                raise self._closed.with_traceback(None)
             now = self._clock()
             wait = self._earliest(now) - now
             if wait > _EPSILON:
