@@ -24,6 +24,8 @@ Two families, by what they end, and one signal::
         └── RequestFailed     retries ran out (429, 5xx, network, the deadline): a rerun may succeed
             ├── OutcomeUnknown  a write may or may not have been applied (no answer, a 5xx, a malformed
             │                   id, the deadline): look the record up, never resend blindly
+            ├── WaitTooLong     a 429 or 503 asked to wait (Retry-After) longer than the run may spend:
+            │                   nothing more is sent, and the run stops with exit 4
             └── Cancelled     not sent: the run is stopping (Ctrl-C, SIGTERM)
 
     KeyboardInterrupt
@@ -197,6 +199,15 @@ class Cancelled(RequestFailed):
 
 class TerminateRequest(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt: whatever stops on Ctrl-C stops on it too."""
+
+
+class WaitTooLong(RequestFailed):
+    """A 429 or 503 whose Retry-After is longer than the run may still spend: this cart fails, nothing
+    more is sent (the limiter is closed with this error), and the push stops with exit 4 naming the wait."""
+
+    def __init__(self, message: str, status: int | None, wait: float) -> None:
+        super().__init__(message, status)
+        self.wait = wait
 
 
 def exit_status_for(exc: BaseException) -> ExitStatus:

@@ -1,22 +1,25 @@
 """Benchmark `acorders push` against the sandbox at the account's rate limit (issue 3, "Performance").
 
-    /work/venv/bin/python bench/push.py [--carts 200] [--latency 0.3] [--rate 5] [--out bench/out]
+    python bench/push.py [--carts 200] [--latency 0.3] [--jitter 0.1] [--rate 5]
+                         [--limiters bucket,sliding,fixed] [--out bench/out]
 
-Starts an embedded sandbox (``acorders.sandbox.Sandbox``) in this process with --latency seconds added to
-every response and its --rate requests/second limit (429 + Retry-After beyond it), generates --carts
-realistic valid carts (distinct externalcheckoutid, ``{"ecomOrder": ...}`` envelope, bench/common.py's
-generator, cached under --out), then, each in a child process against its own fresh sandbox:
+Starts an embedded sandbox (``acorders.sandbox.Sandbox``) in this process with --latency +- --jitter seconds
+added to every response and its --rate requests/second limit (429 + Retry-After beyond it) in the shape of
+each of --limiters (token bucket, sliding 1 s window, fixed window aligned to the second), generates
+--carts realistic valid carts (distinct externalcheckoutid, ``{"ecomOrder": ...}`` envelope,
+bench/common.py's generator, cached under --out), then, each in a child process against its own fresh
+sandbox:
 
-(a) ``acorders push DIR -o json --url URL --api-key bench --state-dir FRESH_TMP``;
-(b) a plain sequential loop of ``requests.post(url + "/api/3/ecomOrders", json={"ecomOrder": ...},
+(a) for each limiter shape, ``acorders push DIR -o json --url URL --api-key bench --state-dir FRESH_TMP``;
+(b) against the first shape, a plain sequential loop of ``requests.post(url + "/api/3/ecomOrders", json={"ecomOrder": ...},
     headers={"Api-Token": ...})`` over the same files, what users write by hand (no retry on 429: counted).
 
 For each: wall time of the child (start-up included) and carts/s = carts / wall; the child's own elapsed
 and carts/s (acorders' JSON summary, the loop's timer); requests the sandbox saw and per cart; 429 answers
 and their share; the child's peak RSS (os.wait4); every cart created exactly once (the sandbox's store).
 
-Bars (issue 3): acorders >= 4.75 carts/s (95% of 5/s); <= 2% of its requests answered 429; every cart
-created. Prints a Markdown table, PASS/FAIL lines and the exact commands; writes --out/push.json.
+Bars (issues 3 and 12), on each shape: acorders >= 4.75 carts/s (95% of 5/s); <= 2% of its requests
+answered 429; every cart created exactly once. Prints a Markdown table, PASS/FAIL lines and the exact commands; writes --out/push.json.
 Exit status: 0 every bar passed, 1 some bar failed, 2 a command misbehaved.
 """
 
@@ -79,11 +82,16 @@ def rel(path: Path) -> str:
         return str(path)
 
 
-def start_sandbox(*, latency: float, rate: float) -> Any:
+def start_sandbox(
+    *, latency: float, rate: float, limiter: str = "bucket", jitter: float = 0.0, seed: int | None = None
+) -> Any:
     """A fresh in-process sandbox (in-memory store) on a free loopback port, with key ``bench``."""
     from acorders.sandbox import Sandbox, SandboxConfig
 
-    return Sandbox(SandboxConfig(api_key=API_KEY, latency=latency, rate=rate)).start()
+    config = SandboxConfig(
+        api_key=API_KEY, latency=latency, rate=rate, limiter=limiter, jitter=jitter, seed=seed
+    )
+    return Sandbox(config).start()
 
 
 def run_capture(
@@ -263,22 +271,173 @@ def measure(
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--carts", type=int, default=200, help="carts to push (200)")
     parser.add_argument(
         "--latency", type=float, default=0.3, help="seconds the sandbox adds to every response (0.3)"
     )
+    parser.add_argument("--jitter", type=float, default=0.1, help="latency varies by +- this much (0.1)")
     parser.add_argument("--rate", type=float, default=5.0, help="the sandbox's requests/second limit (5)")
+    parser.add_argument(
+        "--limiters", default="bucket,sliding,fixed", help="the sandbox's limit shapes, one run each"
+    )
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "out", help="corpus and results (bench/out)"
     )
     parser.add_argument("--skip-hand", action="store_true", help="skip the hand-written requests.post loop")
     args = parser.parse_args(argv)
+    args.shapes = [s.strip() for s in args.limiters.split(",") if s.strip()]
+    return args
 
-    out: Path = args.out.resolve()
-    acorders = tool("acorders")
+
+def sandbox_for(args: argparse.Namespace, shape: str) -> Any:
+    return start_sandbox(latency=args.latency, rate=args.rate, limiter=shape, jitter=args.jitter, seed=12)
+
+
+def push_on(
+    args: argparse.Namespace, shape: str, cart_dir: str, carts: dict[str, Any], problems: list[str]
+) -> dict[str, Any]:
+    """(a) acorders push against a fresh sandbox limiting in ``shape``."""
+    with tempfile.TemporaryDirectory(prefix="acorders-bench-state-") as state:
+        sandbox = sandbox_for(args, shape)
+        try:
+            cmd = [tool("acorders"), "push", cart_dir, "-o", "json", "--url", sandbox.url]
+            cmd += ["--api-key", API_KEY, "--state-dir", state]
+            ac = measure(f"acorders push ({shape})", cmd, shell_line(cmd, limit=50), sandbox, carts, problems)
+        finally:
+            sandbox.stop()
+    ac["limiter"] = shape
+    created = ac["own_summary"].get("created")
+    if created != args.carts:
+        problems.append(f"acorders push ({shape}) reported {created} created, expected {args.carts}")
+    return ac
+
+
+def hand_loop(
+    args: argparse.Namespace, cart_dir: str, carts: dict[str, Any], problems: list[str]
+) -> dict[str, Any]:
+    """(b) the hand-written loop, against the first shape."""
     py = sys.executable
+    sandbox = sandbox_for(args, args.shapes[0])
+    try:
+        cmd = [py, "-c", HAND_LOOP, sandbox.url, API_KEY, cart_dir]
+        shown = (
+            f"{shell_line([py, '-c', 'HAND_LOOP'])} {sandbox.url} {API_KEY} {cart_dir}  "
+            "# HAND_LOOP: see bench/push.py"
+        )
+        hand = measure(
+            f"requests.post loop ({args.shapes[0]})", cmd, shown, sandbox, carts, problems, expect_status=0
+        )
+    finally:
+        sandbox.stop()
+    return hand
+
+
+def row(m: dict[str, Any], carts: int) -> list[str]:
+    return [
+        m["name"],
+        f"{m['wall_s']:.2f}",
+        f"{m['carts_per_s']:.2f}",
+        f"{m['own_elapsed_s']:.2f}" if m["own_elapsed_s"] is not None else "-",
+        f"{m['own_carts_per_s']:.2f}" if m["own_carts_per_s"] is not None else "-",
+        str(m["requests"]),
+        f"{m['requests_per_cart']:.3f}",
+        str(m["status_429"]),
+        f"{m['share_429'] * 100:.1f}%",
+        f"{m['exactly_once']['records']}/{carts}" + ("" if m["exactly_once"]["ok"] else " (!)"),
+        f"{m['time_to_first_request_s']:.2f}" if m["time_to_first_request_s"] is not None else "-",
+        f"{m['max_rss_mb']:.0f}",
+    ]
+
+
+HEADERS = [
+    "contender",
+    "wall (s)",
+    "carts/s (wall)",
+    "own elapsed (s)",
+    "own carts/s",
+    "requests",
+    "requests/cart",
+    "429s",
+    "429 share",
+    "records created",
+    "1st request after (s)",
+    "peak RSS (MB)",
+]
+
+
+def bars_for(ac: dict[str, Any], carts: int) -> list[dict[str, str]]:
+    """The three bars of one shape's push."""
+    shape = ac["limiter"]
+    return [
+        bar(
+            f"acorders ({shape}) >= 4.75 carts/s ({carts} carts / wall time of the push child)",
+            ac["carts_per_s"] >= 4.75,
+            f"{ac['carts_per_s']:.2f} carts/s ({carts} in {ac['wall_s']:.2f} s; own summary "
+            f"{ac['own_carts_per_s']} carts/s in {ac['own_elapsed_s']} s)",
+        ),
+        bar(
+            f"acorders ({shape}) <= 2% of its requests answered 429",
+            ac["share_429"] <= 0.02,
+            f"{ac['status_429']} of {ac['requests']} ({ac['share_429'] * 100:.1f}%)",
+        ),
+        bar(
+            f"acorders ({shape}) created every cart exactly once",
+            ac["exactly_once"]["ok"] and ac["returncode"] == 0,
+            f"{ac['exactly_once_detail']}; exit status {ac['returncode']}",
+        ),
+    ]
+
+
+def report(
+    args: argparse.Namespace, results: dict[str, Any], pushes: list[dict[str, Any]], hand: Any
+) -> None:
+    """The Markdown the README quotes: table, bars, routes and commands."""
+    m = results["machine"]
+    cart_dir = results["settings"]["corpus"]
+    print(f"## acorders push: benchmark ({time.strftime('%Y-%m-%d %H:%M %Z')})\n")
+    print(
+        f"Machine: {m['cpu']}, {m['cpus']} CPUs; Python {m['python']} ({m['platform']}); "
+        f"{results['versions']['acorders']}."
+    )
+    print(
+        f"Sandbox in the benchmark process: {args.latency:g} s +- {args.jitter:g} s added latency, "
+        f"{args.rate:g} requests/s limit shaped as {', '.join(args.shapes)} (429 + Retry-After beyond it), "
+        f"a fresh in-memory store per contender. Corpus: {args.carts} valid carts in {cart_dir}/ "
+        "(envelope, distinct externalcheckoutid, connectionid 1-3, customerid set).\n"
+    )
+    print(
+        f"Produced by: `{shell_line([sys.executable, *results['argv']], limit=50)}` (from the repository root)\n"
+    )
+    print(results["table_markdown"])
+    print(
+        "\ncarts/s (wall) counts the child's whole life (interpreter start-up, loading and validating the "
+        "files, then sending); own elapsed/carts/s is acorders' JSON summary (the loop's own timer).\n"
+    )
+    for b in results["bars"]:
+        print(f"- **{b['result']}** {b['bar']}: {b['measured']}")
+    print("\nRequests by route:\n")
+    for contender in [*pushes, *([hand] if hand else [])]:
+        print(f"- {contender['name']}: " + ", ".join(f"`{k}` x{v}" for k, v in contender["routes"].items()))
+    if hand:
+        print(
+            f"\nacorders ({pushes[0]['limiter']}) vs the hand-written loop: "
+            f"{pushes[0]['carts_per_s'] / hand['carts_per_s']:.2f}x the carts/s; the loop lost "
+            f"{args.carts - hand['exactly_once']['records']} carts to 429s it does not retry."
+        )
+    print("\nCommands (run from the repository root; the port is a free one picked per run):\n")
+    for contender in [*pushes, *([hand] if hand else [])]:
+        print(f"- {contender['name']}: `{contender['command']}`")
+    if results["problems"]:
+        print("\nPROBLEMS (the figures above may not mean what they say):")
+        for p in results["problems"]:
+            print(f"- {p}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    out: Path = args.out.resolve()
     files = ensure_cart_files(out / f"push-carts-{args.carts}", args.carts)
     carts = read_carts(files)
     if len(carts) != args.carts:
@@ -287,146 +446,31 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     results: dict[str, Any] = {
         "machine": machine(),
-        "versions": {"acorders": tool_version([acorders, "--version"])},
+        "versions": {"acorders": tool_version([tool("acorders"), "--version"])},
         "argv": [rel(Path(sys.argv[0])), *(argv if argv is not None else sys.argv[1:])],
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": {
             "carts": args.carts,
             "latency_s": args.latency,
+            "jitter_s": args.jitter,
             "sandbox_rate": args.rate,
+            "limiters": args.shapes,
             "corpus": cart_dir,
         },
     }
-
-    # (a) acorders push
-    with tempfile.TemporaryDirectory(prefix="acorders-bench-state-") as state:
-        sandbox = start_sandbox(latency=args.latency, rate=args.rate)
-        try:
-            cmd = [
-                acorders,
-                "push",
-                cart_dir,
-                "-o",
-                "json",
-                "--url",
-                sandbox.url,
-                "--api-key",
-                API_KEY,
-                "--state-dir",
-                state,
-            ]
-            ac = measure("acorders push", cmd, shell_line(cmd, limit=50), sandbox, carts, problems)
-        finally:
-            sandbox.stop()
-    summary = ac["own_summary"]
-    if summary.get("created") != args.carts:
-        problems.append(f"acorders push reported {summary.get('created')} created, expected {args.carts}")
-
-    # (b) the hand-written loop
-    hand = None
-    if not args.skip_hand:
-        sandbox = start_sandbox(latency=args.latency, rate=args.rate)
-        try:
-            cmd = [py, "-c", HAND_LOOP, sandbox.url, API_KEY, cart_dir]
-            shown = f"{shell_line([py, '-c', 'HAND_LOOP'])} {sandbox.url} {API_KEY} {cart_dir}  # HAND_LOOP: see bench/push.py"
-            hand = measure("requests.post loop", cmd, shown, sandbox, carts, problems, expect_status=0)
-        finally:
-            sandbox.stop()
-
-    # --- report ------------------------------------------------------------------------------------------
-    def row(m: dict[str, Any]) -> list[str]:
-        return [
-            m["name"],
-            f"{m['wall_s']:.2f}",
-            f"{m['carts_per_s']:.2f}",
-            f"{m['own_elapsed_s']:.2f}" if m["own_elapsed_s"] is not None else "-",
-            f"{m['own_carts_per_s']:.2f}" if m["own_carts_per_s"] is not None else "-",
-            str(m["requests"]),
-            f"{m['requests_per_cart']:.3f}",
-            str(m["status_429"]),
-            f"{m['share_429'] * 100:.1f}%",
-            f"{m['exactly_once']['records']}/{args.carts}" + ("" if m["exactly_once"]["ok"] else " (!)"),
-            f"{m['time_to_first_request_s']:.2f}" if m["time_to_first_request_s"] is not None else "-",
-            f"{m['max_rss_mb']:.0f}",
-        ]
-
-    headers = [
-        "contender",
-        "wall (s)",
-        "carts/s (wall)",
-        "own elapsed (s)",
-        "own carts/s",
-        "requests",
-        "requests/cart",
-        "429s",
-        "429 share",
-        "records created",
-        "1st request after (s)",
-        "peak RSS (MB)",
-    ]
-    table = markdown_table(headers, [row(ac)] + ([row(hand)] if hand else []))
-    bars = [
-        bar(
-            f"acorders >= 4.75 carts/s ({args.carts} carts / wall time of the push child)",
-            ac["carts_per_s"] >= 4.75,
-            f"{ac['carts_per_s']:.2f} carts/s ({args.carts} in {ac['wall_s']:.2f} s; own summary "
-            f"{ac['own_carts_per_s']} carts/s in {ac['own_elapsed_s']} s)",
-        ),
-        bar(
-            "acorders <= 2% of its requests answered 429",
-            ac["share_429"] <= 0.02,
-            f"{ac['status_429']} of {ac['requests']} ({ac['share_429'] * 100:.1f}%)",
-        ),
-        bar(
-            "acorders created every cart exactly once",
-            ac["exactly_once"]["ok"] and ac["returncode"] == 0,
-            f"{ac['exactly_once_detail']}; exit status {ac['returncode']}",
-        ),
-    ]
-
-    m = results["machine"]
-    print(f"## acorders push: benchmark ({time.strftime('%Y-%m-%d')})\n")
-    print(
-        f"Machine: {m['cpu']}, {m['cpus']} CPUs; Python {m['python']} ({m['platform']}); {results['versions']['acorders']}."
-    )
-    print(
-        f"Sandbox in the benchmark process: {args.latency:g} s added latency, {args.rate:g} requests/s limit "
-        f"(429 + Retry-After beyond it), a fresh in-memory store per contender. Corpus: {args.carts} valid carts "
-        f"in {cart_dir}/ (envelope, distinct externalcheckoutid, connectionid 1-3, customerid set).\n"
-    )
-    print(f"Produced by: `{shell_line([py, *results['argv']], limit=50)}` (from the repository root)\n")
-    print(table)
-    print(
-        "\ncarts/s (wall) counts the child's whole life (interpreter start-up, loading and validating the files, "
-        "then sending); own elapsed/carts/s is acorders' JSON summary (the loop's own timer).\n"
-    )
-    for b in bars:
-        print(f"- **{b['result']}** {b['bar']}: {b['measured']}")
-    print("\nRequests by route:\n")
-    for contender in [ac] + ([hand] if hand else []):
-        print(f"- {contender['name']}: " + ", ".join(f"`{k}` x{v}" for k, v in contender["routes"].items()))
-    if hand:
-        print(
-            f"\nacorders vs the hand-written loop: {ac['carts_per_s'] / hand['carts_per_s']:.2f}x the carts/s; "
-            f"the loop lost {args.carts - hand['exactly_once']['records']} carts to 429s it does not retry."
-        )
-    print("\nCommands (run from the repository root; the port is a free one picked per run):\n")
-    print(f"- acorders: `{ac['command']}`")
-    if hand:
-        print(f"- requests.post loop: `{hand['command']}`")
-    if problems:
-        print("\nPROBLEMS (the figures above may not mean what they say):")
-        for p in problems:
-            print(f"- {p}")
-
+    pushes = [push_on(args, shape, cart_dir, carts, problems) for shape in args.shapes]
+    hand = None if args.skip_hand else hand_loop(args, cart_dir, carts, problems)
+    rows = [row(m, args.carts) for m in [*pushes, *([hand] if hand else [])]]
+    bars = [b for ac in pushes for b in bars_for(ac, args.carts)]
     results.update(
-        acorders=ac,
+        acorders=pushes,
         hand_loop=hand,
         bars=bars,
         problems=problems,
-        table_markdown=table,
+        table_markdown=markdown_table(HEADERS, rows),
         hand_loop_script=HAND_LOOP,
     )
+    report(args, results, pushes, hand)
     write_json(out / "push.json", results)
     log(f"results written to {rel(out / 'push.json')}")
     if problems:

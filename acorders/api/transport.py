@@ -38,7 +38,7 @@ from acorders.api.answers import (
     summarize_body,
 )
 from acorders.api.deadline import DEADLINE_S, MAX_BODY, Cut, Watch, WatchedAdapter, error_for_cut, read_body
-from acorders.api.ratelimit import RateLimiter
+from acorders.api.ratelimit import RateLimiter, too_long
 from acorders.api.retry import Attempts, Retry, backoff_delay
 from acorders.api.stats import ClientStats, RequestLog
 from acorders.errors import (
@@ -160,7 +160,8 @@ class Transport:
         """Send one API call with retries; returns the JSON object of a 2xx answer.
 
         Retries 429 and 503 (honouring Retry-After, seconds or an HTTP date, pausing every thread), other
-        5xx and network errors with backoff, within max_attempts and max_retry_seconds of sleeping. A POST
+        5xx and network errors with backoff, within max_attempts and max_retry_seconds of sleeping; a
+        Retry-After longer than what is left raises WaitTooLong and closes the limiter. A POST
         whose outcome is unknown (read timeout, dropped or reset connection, any 5xx) raises OutcomeUnknown
         instead of being re-sent. Whatever an exception says has the key masked, however it was echoed."""
         call = _Call.of(method, path, params, body)
@@ -189,7 +190,7 @@ class Transport:
         """One HTTP attempt, at this run's rate: the answer's record, a Retry, or an exception that is
         final."""
         self._refuse_when_stopping(call)
-        self.limiter.acquire()
+        sent_at = self.limiter.acquire()
         self._refuse_when_stopping(call)
         started = time.perf_counter()
         try:
@@ -212,6 +213,7 @@ class Transport:
             RequestLog(call.method, call.rel, status, time.perf_counter() - started, attempts.number, None)
         )
         content = content.replace(self.__key.encode(), MASK.encode())  # echoes in clear; the rest: _scrub
+        self._pace(resp, sent_at)
         if 200 <= status < 300:
             return self._decode(call.method, call.path, status, content)
         if status == 429:
@@ -279,11 +281,22 @@ class Transport:
         if call.method == "POST":
             if asked is not None and asked <= attempts.remaining:
                 self.limiter.pause(asked)
+            elif asked is not None:  # longer than the run may wait: nothing more is sent, the look-up neither
+                self.limiter.close(too_long(asked, status, attempts.remaining))
             self._unknown(f"{call.method} {call.path}: ActiveCampaign answered {status_text(status)}", status)
         attempts.failed(f"ActiveCampaign answered {status_text(status)}", status)
         if asked is None:
             return Retry(backoff_delay(attempts.number))
         return self._wait(asked, attempts, status)
+
+    def _pace(self, resp: requests.Response, sent_at: float) -> None:
+        """Tell the limiter what the answer says of the account's budget: a 429 lowers the rate (a 503 too:
+        under load ActiveCampaign answers 503 instead), any other answer may raise it back, and its
+        RateLimit-Limit / RateLimit-Remaining headers are followed."""
+        if resp.status_code in (429, 503):
+            self.limiter.throttled()
+        else:
+            self.limiter.answered(sent_at, resp.headers)
 
     def _asked(self, resp: requests.Response) -> float | None:
         """The answer's Retry-After in seconds (None: absent, unusable or past)."""
@@ -291,15 +304,12 @@ class Transport:
 
     def _wait(self, asked: float | None, attempts: Attempts, status: int) -> Retry:
         """A 429 or a 503 with Retry-After: wait as long as asked, every thread, unless that is more than
-        the run may spend."""
+        the run may spend: then this call fails and the limiter is closed, so nothing more is sent."""
         remaining = attempts.remaining
         if asked is not None and asked > remaining and attempts.number < self.max_attempts:
-            doing = "is rate limiting" if status == 429 else "is unavailable"
-            raise RequestFailed(
-                f"ActiveCampaign {doing} (HTTP {status}) and asked to wait {asked:g} s, "
-                f"more than the {remaining:g} s left of the retry limit",
-                status,
-            )
+            exc = too_long(asked, status, remaining)
+            self.limiter.close(exc)
+            raise exc
         return Retry(asked if asked is not None else backoff_delay(attempts.number), pause_everyone=True)
 
     def _report(self, entry: RequestLog) -> None:

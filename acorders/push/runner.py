@@ -18,10 +18,13 @@ from typing import IO, Any
 
 from acorders.config import Settings
 from acorders.errors import (
+    AcordersError,
     CartError,
     ConfigError,
     ExitStatus,
+    Interrupted,
     RunError,
+    UnavailableError,
     exit_status_for,
 )
 from acorders.load import STDIN, collect_sources, iter_sources
@@ -260,7 +263,7 @@ def run_push(
         summary.requests = getattr(stats, "requests", 0)
         summary.rate_limited = getattr(stats, "throttled", 0)
     summary.elapsed = time.monotonic() - started
-    stop = pusher.stop if pusher is not None else None
+    stop = waited_too_long(pusher, pusher.stop) if pusher is not None else None
     if stop is None and interrupts.count:
         stop = interrupts.stop()
     summary.stopped = stop.message if stop is not None else None
@@ -284,6 +287,16 @@ def _send(
     groups = group(docs)
     _index_new(pusher, groups, account, ledger)
     send(pusher, groups, workers, emit, interrupts)
+
+
+def waited_too_long(pusher: Pusher, stop: RunError | None) -> RunError | None:
+    """The stop of a run that ActiveCampaign asked to wait longer than it may (a 429 or 503 Retry-After
+    closed the limiter: nothing more was sent): exit 4, and the message names the wait rather than the
+    carts that failed after it. A 403 or Ctrl-C still says what it is."""
+    closed = getattr(getattr(pusher.client, "limiter", None), "closed", None)
+    if not isinstance(closed, AcordersError) or isinstance(stop, (ConfigError, Interrupted)):
+        return stop
+    return UnavailableError(closed.message)
 
 
 def _index_new(pusher: Pusher, groups: list[list[Any]], account: str, ledger: Ledger | None) -> None:
