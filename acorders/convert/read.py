@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
 from typing import IO, Any
 
 from acorders.convert.csv_rows import csv_records
@@ -32,20 +34,22 @@ def convert_source(
     input."""
     now = clock(opts)
     for item in _records(source, cmap, stdin):
-        if isinstance(item, Document):
-            yield item
-            continue
-        line, record = item
-        origin = Origin(source.name, line, record_id(record, cmap) if isinstance(record, dict) else None)
-        try:
-            result = convert_record(record, cmap, opts, now)
-        except ConversionError as exc:
-            yield Document(origin, None, [Finding(exc.path, f"cannot convert: {exc.message}")])
-            continue
-        if isinstance(result, Skip):
-            yield Document(origin, None, [Finding(None, result.reason, result.severity)])
-        else:
-            yield Document(origin, result)
+        yield item if isinstance(item, Document) else to_document(source, item, cmap, opts, now)
+
+
+def to_document(
+    source: Source, item: tuple[int | None, Any], cmap: ConvertMap, opts: ConvertOptions, now: datetime
+) -> Document:
+    """One shop record (with its line) as a Document: the ecomOrder, or no data and one finding."""
+    line, record = item
+    origin = Origin(source.name, line, record_id(record, cmap) if isinstance(record, dict) else None)
+    try:
+        result = convert_record(record, cmap, opts, now)
+    except ConversionError as exc:
+        return Document(origin, None, [Finding(exc.path, f"cannot convert: {exc.message}")])
+    if isinstance(result, Skip):
+        return Document(origin, None, [Finding(None, result.reason, result.severity)])
+    return Document(origin, result)
 
 
 def _records(
@@ -173,10 +177,15 @@ def convert_all(
 
 class Converter:
     """A map and the user's options, bound: lists the sources of a --from run (CSV files too) and, called
-    with a source, makes its documents; validate and push take it in place of the load stage."""
+    with a source, makes its documents; validate and push take it in place of the load stage.
+
+    The two halves of a call, ``records`` (reading, in order: stdin too) and ``document`` (converting one
+    record), let validate read in one process and convert in the workers. The clock is read once, here,
+    so every source and every worker judges --abandoned-after against the same instant."""
 
     def __init__(self, cmap: ConvertMap, opts: ConvertOptions) -> None:
-        self.cmap, self.opts = cmap, opts
+        self.cmap = cmap
+        self.opts = opts if opts.now is not None else replace(opts, now=clock(opts))
 
     def sources(
         self, paths: Iterable[str], fmt: str | None = None, on_skip: Callable[[str], None] | None = None
@@ -192,3 +201,13 @@ class Converter:
 
     def __call__(self, source: Source, stdin: IO[bytes] | None = None) -> Iterator[Document]:
         return convert_source(source, self.cmap, self.opts, stdin)
+
+    def records(self, source: Source, stdin: IO[bytes] | None = None) -> Iterator[Any]:
+        """The source's records with their lines, and the documents of what could not be read, in order."""
+        return _records(source, self.cmap, stdin)
+
+    def document(self, source: Source, item: Any) -> Document:
+        """One item of ``records`` as its Document, as a call would make it."""
+        if isinstance(item, Document):
+            return item
+        return to_document(source, item, self.cmap, self.opts, clock(self.opts))
