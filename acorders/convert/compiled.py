@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
-from acorders.convert import dates, fields
+from acorders.convert import dates, fields, money
 from acorders.convert.fields import Context, _money, _string, blank, quantity, show, values
 from acorders.convert.maps import EACH, ConvertMap, FieldSpec, ListSpec
 from acorders.errors import ConversionError
@@ -79,6 +79,17 @@ def _first(spec: FieldSpec) -> Raw:
     const = spec.const
     shown = [(_all(p), show(p)) for p in spec.paths]
     singles = [(get, show(p)) for p in spec.paths if (get := getter(p)) is not None]
+    if len(spec.paths) == 1 and len(spec.paths[0]) == 1 and singles:  # one key: the commonest spec
+        key, where = spec.paths[0][0], singles[0][1]
+        walk = singles[0][0]
+
+        def one_key(node: Any) -> tuple[Any, str | None]:
+            value = node.get(key, _MISSING) if node.__class__ is dict else walk(node)
+            if value.__class__ is str:
+                return (value, where) if value.strip() else (const, None)
+            return (value, where) if value is not _MISSING and not blank(value) else (const, None)
+
+        return one_key
     if len(singles) == len(spec.paths):  # the usual case: no [] in any path
 
         def first_single(node: Any) -> tuple[Any, str | None]:
@@ -121,7 +132,17 @@ def compile_typed(spec: FieldSpec) -> Typed:
     """``fields._typed`` for one spec: the type chosen once."""
     kind = spec.type
     if kind == "money":
-        return lambda node, value, ctx: _money(node, spec, value, ctx)
+        if spec.negate or spec.per is not None or spec.sum:
+            return lambda node, value, ctx: _money(node, spec, value, ctx)
+
+        def amount(node: Any, value: Any, ctx: Context) -> Any:
+            if ctx.cmap.decimal == "." and value.__class__ is str:
+                minor = money.plain_minor(value, ctx.currency, ctx.exponents)
+                if minor is not None:
+                    return minor
+            return _money(node, spec, value, ctx)  # the exact path, and its messages
+
+        return amount
     if spec.join is not None:
         if kind == "text":
             return lambda node, value, ctx: spec.join.join(html.unescape(_string(v)) for v in value)  # type: ignore[union-attr]

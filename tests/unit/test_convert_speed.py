@@ -132,3 +132,19 @@ def test_compiled_fields_say_what_the_specs_say(platform: str) -> None:
             assert find(record) == fields_mod.raw(record, spec), (spec, record)
             expected = _outcome(fields_mod.evaluate, record, spec, ctx, "items[0].")
             assert _outcome(get, record, ctx, "items[0].") == expected, (spec, record)
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "KWD", "CLF"])
+def test_plain_minor_is_to_minor_or_none(currency: str) -> None:
+    """The shortcut answers what to_minor answers, or leaves the amount to it."""
+    from acorders.convert import money
+
+    texts = ["0", "0.00", "-0.00", "49.99", " 49.99 ", "1.234", "1.2345", "12.", ".5", "+3.10", "-1.00"]
+    texts += ["21474836.47", "21474836.48", "2147483647", "1e3", "1,50", "", "abc", "007.10", "١٢"]
+    for text in texts:
+        fast = money.plain_minor(text, currency, {"KWD": 2} if currency == "KWD" else None)
+        if fast is None:
+            continue
+        overrides = {"KWD": 2} if currency == "KWD" else None
+        assert fast == money.to_minor(text, currency, overrides=overrides), text
+    assert money.plain_minor("49.99", "USD") == 4999 and money.plain_minor("1.234", "USD") is None
