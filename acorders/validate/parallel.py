@@ -302,8 +302,21 @@ def _made_parallel(
     from acorders.validate.pool import ForkPool
 
     _extra, _loader = extra, split  # set before the fork, so that the workers inherit them
-    with ForkPool(os.cpu_count() or 2, _make, warm=_warm) as pool:
-        for index, results in enumerate(pool.map(tasks())):
+    enabled = gc.isenabled()
+    gc.disable()  # as _parallel: no collections while thousands of records and results pass through
+    try:
+        yield from _made_results(ForkPool, tasks(), ends)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _made_results(
+    fork_pool: Any, tasks: Iterator[Any], ends: list[list[bool]]
+) -> Iterator[tuple[int, list[Checked]]]:
+    """The workers' answers, a task at a time, with each source's end where the parent kept it."""
+    with fork_pool(os.cpu_count() or 2, _make, warm=_warm) as pool:
+        for index, results in enumerate(pool.map(tasks)):
             made, done = iter(results), ends[index]
             out: list[Checked] = []
             ends[index] = []
