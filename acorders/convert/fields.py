@@ -101,6 +101,8 @@ def _typed(node: Any, spec: FieldSpec, value: Any, ctx: Context) -> Any:
 
 
 def _string(value: Any) -> str:
+    if value.__class__ is str:  # the usual case: one comparison
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an id a PHP export wrote as 123.0
     if isinstance(value, (dict, list)):
