@@ -173,6 +173,10 @@ def compile_field(spec: FieldSpec) -> Field:
     """``fields.evaluate(node, spec, ctx, where)`` as one closure; the error's path is built only on an
     error, exactly as evaluate builds it."""
     find, typed = compile_raw(spec), compile_typed(spec)
+    if spec.when is None and not spec.sum and spec.join is None and len(spec.paths) == 1:
+        fused = _one_path(spec, find, typed)
+        if fused is not None:
+            return fused
 
     def evaluate(node: Any, ctx: Context, where: str = "") -> Any:
         value, path = find(node)
@@ -183,6 +187,44 @@ def compile_field(spec: FieldSpec) -> Field:
         except ConversionError as exc:
             if exc.path is None:
                 exc.path = f"{where}{path}" if path else where.rstrip(".") or None
+            raise
+
+    return evaluate
+
+
+def _one_path(spec: FieldSpec, find: Raw, typed: Typed) -> Field | None:
+    """The commonest spec (one path of one key, or of ASCII steps) as a single closure: the lookup, the
+    blank test and a text value's strip without the calls between them."""
+    walk = getter(spec.paths[0])
+    if walk is None:
+        return None
+    key, shown, const = spec.paths[0][0], show(spec.paths[0]), spec.const
+    one_key = len(spec.paths[0]) == 1 and not key.isdigit()
+    plain = spec.type == "string"
+
+    def evaluate(node: Any, ctx: Context, where: str = "") -> Any:
+        value = node.get(key, _MISSING) if one_key and node.__class__ is dict else walk(node)
+        if value.__class__ is str:
+            if plain:
+                text = value.strip()
+                if text:
+                    return text
+                value = _MISSING
+            elif not value.strip():
+                value = _MISSING
+        elif value is not _MISSING and blank(value):
+            value = _MISSING
+        if value is _MISSING:
+            if const is None:
+                return None
+            value, at = const, where.rstrip(".") or None
+        else:
+            at = f"{where}{shown}"
+        try:
+            return typed(node, value, ctx)
+        except ConversionError as exc:
+            if exc.path is None:
+                exc.path = at
             raise
 
     return evaluate
