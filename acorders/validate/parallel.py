@@ -206,13 +206,13 @@ def _parallel(
 
 class RecordLoader(Protocol):
     """A loader in two halves: ``records`` reads a source (in this process, in order: stdin too) and
-    ``document`` makes one record's Document (in a worker). acorders.convert.Converter is one."""
+    ``documents`` makes one record's Documents (in a worker). acorders.convert.Converter is one."""
 
     def __call__(self, source: Source, stdin: Any = None) -> Iterable[Document]: ...
 
     def records(self, source: Source, stdin: Any = None) -> Iterable[Any]: ...
 
-    def document(self, source: Source, item: Any) -> Document: ...
+    def documents(self, source: Source, item: Any) -> list[Document]: ...
 
 
 _END: Any = None  # in a stream of (source, record): this source is done
@@ -228,7 +228,7 @@ def _loaded(
     loader: Callable[[Source, Any], Iterable[Document]],
 ) -> Iterator[tuple[int, list[Checked]]]:
     """--from: each record converted and checked, in the workers for a big batch, in input order."""
-    if not (hasattr(loader, "records") and hasattr(loader, "document")) or not _can_fork():
+    if not (hasattr(loader, "records") and hasattr(loader, "documents")) or not _can_fork():
         for source in sources:
             yield from _here(source, validator, stdin, extra, loader)
         return
@@ -251,27 +251,28 @@ def _made_here(
         if item is _END:
             yield 1, []
             continue
-        doc = split.document(source, item)
-        yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc))]
+        docs = split.documents(source, item)
+        yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc)) for doc in docs]
 
 
-def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[Made]:
-    """A worker's task: (validator options, [(source, record)]); each comes back as plain tuples, its
-    data (the converted order, defaults applied) with it."""
+def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[list[Made]]:
+    """A worker's task: (validator options, [(source, record)]); each record's documents come back as
+    plain tuples, their data (the converted order, defaults applied) with them."""
     options, items = task
     validator = _validators.get(options)
     if validator is None:
         validator = _validators[options] = Validator(options)
     assert _loader is not None
-    out: list[Made] = []
+    out: list[list[Made]] = []
     for source, item in items:
-        doc = _loader.document(Source(*source), item)
-        fp = validator.check_alone(doc)
-        findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
-        extra = None if _extra is None else _run_extra(_extra, doc)
-        out.append(
-            (tuple(doc.origin), doc.data, findings, None if fp is None else tuple(fp), extra, doc.text_hash)
-        )
+        made: list[Made] = []
+        for doc in _loader.documents(Source(*source), item):
+            fp = validator.check_alone(doc)
+            findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
+            extra = None if _extra is None else _run_extra(_extra, doc)
+            packed_fp = None if fp is None else tuple(fp)
+            made.append((tuple(doc.origin), doc.data, findings, packed_fp, extra, doc.text_hash))
+        out.append(made)
     return out
 
 
@@ -325,6 +326,6 @@ def _made_results(
                     yield 1, out
                     out = []
                 else:
-                    out.append(_remade(next(made)))
+                    out.extend(_remade(m) for m in next(made))
             if out:
                 yield 0, out

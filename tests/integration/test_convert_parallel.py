@@ -59,7 +59,14 @@ def _write(tmp_path: Path, n: int) -> list[Source]:
     small.write_text(json.dumps({"checkouts": _records(30)}, indent=1), encoding="utf-8")
     broken = tmp_path / "broken.json"
     broken.write_text("[", encoding="utf-8")
-    return [Source(str(p), str(p), fmt) for p, fmt in ((big, "ndjson"), (broken, "json"), (small, "json"))]
+    empty = tmp_path / "empty.ndjson"
+    empty.write_text("\n  \n", encoding="utf-8")
+    odd = tmp_path / "odd.ndjson"  # blank lines, a line holding two records, a line too long
+    pair = json.dumps(_records(2))
+    long_line = json.dumps(dict(_records(1)[0], note="x" * (4 * 2**20)))
+    odd.write_text(f"\n{pair}\n\n{long_line}\n{json.dumps(_records(1)[0])}", encoding="utf-8")
+    named = ((big, "ndjson"), (broken, "json"), (small, "json"), (empty, "ndjson"), (odd, "ndjson"))
+    return [Source(str(p), str(p), fmt) for p, fmt in named]
 
 
 def _run(sources: list[Source]) -> tuple[list[Any], int]:
@@ -96,7 +103,7 @@ def test_one_big_export_is_converted_on_every_core(tmp_path: Path, monkeypatch: 
     assert _Counted.made == [1]
     assert shared == alone
     docs, files = alone
-    assert files == 3 and len(docs) == 1500 + 1 + 1 + 30
+    assert files == 5 and len(docs) == 1500 + 1 + 1 + 30 + 1 + 4
     messages = [f.message for doc in docs for f in doc[2]]
     assert any(m.startswith("cannot convert") for m in messages)
     assert any("with different content" in m for m in messages)
