@@ -47,7 +47,7 @@ def check_sources(
     ``loader(source, stdin)`` replaces the load stage (convert's documents, made from a shop's export):
     its documents keep their data. A loader that reads and converts in two halves (RecordLoader) is
     read here and converted and checked in the workers, records at a time: one big export uses every
-    core too."""
+    core too; then, without ``extra`` (validate), documents keep only the ids that name their cart."""
     if loader is not None:
         yield from _loaded(sources, validator, stdin, extra, loader)
         return
@@ -257,7 +257,8 @@ def _made_here(
 
 def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[list[Made]]:
     """A worker's task: (validator options, [(source, record)]); each record's documents come back as
-    plain tuples, their data (the converted order, defaults applied) with them."""
+    plain tuples: for push with their data (the converted order, defaults applied), for validate with
+    only the ids that name the cart, as files come back."""
     options, items = task
     validator = _validators.get(options)
     if validator is None:
@@ -269,8 +270,12 @@ def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[list[Made
         for doc in _loader.documents(Source(*source), item):
             fp = validator.check_alone(doc)
             findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
-            extra = None if _extra is None else _run_extra(_extra, doc)
             packed_fp = None if fp is None else tuple(fp)
+            if _extra is None:  # validate: as for files, only the ids that name the cart travel back
+                ids = None if doc.data is None else _ids(doc)
+                made.append((tuple(doc.origin), ids, findings, packed_fp, None, doc.text_hash))
+                continue
+            extra = _run_extra(_extra, doc)  # push: its plan and its rows need the data
             made.append((tuple(doc.origin), doc.data, findings, packed_fp, extra, doc.text_hash))
         out.append(made)
     return out
@@ -279,6 +284,8 @@ def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[list[Made
 def _remade(made: Made) -> Checked:
     origin, data, findings, fp, extra, text_hash = made
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
+    if data.__class__ is tuple:  # the ids, for validate's rows
+        data = named(data)
     doc = Document(Origin(*origin), data, found, text_hash)
     return doc, None if fp is None else Fingerprint(*fp), extra
 

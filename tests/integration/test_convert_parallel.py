@@ -78,7 +78,7 @@ def _run(sources: list[Source]) -> tuple[list[Any], int]:
     for files, results in parallel.check_sources(sources, validator, None, loader=converter):
         for doc, fingerprint, extra in results:
             validator.settle(doc, fingerprint)
-            out.append((doc.origin, doc.data, doc.findings, doc.text_hash, extra))
+            out.append((doc.origin, doc.key, doc.findings, doc.text_hash, extra))
         done += files
     return out, done
 
