@@ -146,6 +146,8 @@ def _money(node: Any, spec: FieldSpec, value: Any, ctx: Context) -> int:
 
 def quantity(value: Any) -> int:
     """A quantity as a whole number: 2, "2", 2.0 (Magento's qty is a float); 1.5 is an error."""
+    if value.__class__ is int and value >= 0:  # the usual case (a bool is not of class int)
+        return value
     try:
         amount = money.parse_amount(value)
     except ConversionError:

@@ -148,3 +148,11 @@ def test_plain_minor_is_to_minor_or_none(currency: str) -> None:
         overrides = {"KWD": 2} if currency == "KWD" else None
         assert fast == money.to_minor(text, currency, overrides=overrides), text
     assert money.plain_minor("49.99", "USD") == 4999 and money.plain_minor("1.234", "USD") is None
+
+
+def test_quantity_shortcut_keeps_its_answers() -> None:
+    """Whole ints skip the Decimal round trip; everything else still goes through it."""
+    assert [fields_mod.quantity(v) for v in (0, 2, 10**12, "3", 2.0)] == [0, 2, 10**12, 3, 2]
+    for bad in (-1, True, 1.5, "x", None):
+        with pytest.raises(ConversionError):
+            fields_mod.quantity(bad)
