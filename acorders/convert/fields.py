@@ -101,6 +101,8 @@ def _typed(node: Any, spec: FieldSpec, value: Any, ctx: Context) -> Any:
 
 
 def _string(value: Any) -> str:
+    if value.__class__ is str:  # the usual case: one comparison
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an id a PHP export wrote as 123.0
     if isinstance(value, (dict, list)):
@@ -144,6 +146,8 @@ def _money(node: Any, spec: FieldSpec, value: Any, ctx: Context) -> int:
 
 def quantity(value: Any) -> int:
     """A quantity as a whole number: 2, "2", 2.0 (Magento's qty is a float); 1.5 is an error."""
+    if value.__class__ is int and value >= 0:  # the usual case (a bool is not of class int)
+        return value
     try:
         amount = money.parse_amount(value)
     except ConversionError:

@@ -7,10 +7,13 @@ cannot be read or parsed is the load stage's one error document, and the batch g
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from dataclasses import replace
+from datetime import datetime
+from typing import IO, Any, NamedTuple
 
 from acorders.convert.csv_rows import csv_records
 from acorders.convert.fields import values
@@ -18,6 +21,7 @@ from acorders.convert.maps import ConvertMap
 from acorders.convert.records import ConvertOptions, Skip, clock, convert_record, record_id
 from acorders.errors import ConversionError
 from acorders.load import Source, base, load_source
+from acorders.load.json_parse import parse_ndjson
 from acorders.models import Document, Finding, Origin
 
 _decoder = json.JSONDecoder()
@@ -32,20 +36,22 @@ def convert_source(
     input."""
     now = clock(opts)
     for item in _records(source, cmap, stdin):
-        if isinstance(item, Document):
-            yield item
-            continue
-        line, record = item
-        origin = Origin(source.name, line, record_id(record, cmap) if isinstance(record, dict) else None)
-        try:
-            result = convert_record(record, cmap, opts, now)
-        except ConversionError as exc:
-            yield Document(origin, None, [Finding(exc.path, f"cannot convert: {exc.message}")])
-            continue
-        if isinstance(result, Skip):
-            yield Document(origin, None, [Finding(None, result.reason, result.severity)])
-        else:
-            yield Document(origin, result)
+        yield item if isinstance(item, Document) else to_document(source, item, cmap, opts, now)
+
+
+def to_document(
+    source: Source, item: tuple[int | None, Any], cmap: ConvertMap, opts: ConvertOptions, now: datetime
+) -> Document:
+    """One shop record (with its line) as a Document: the ecomOrder, or no data and one finding."""
+    line, record = item
+    origin = Origin(source.name, line, record_id(record, cmap) if isinstance(record, dict) else None)
+    try:
+        result = convert_record(record, cmap, opts, now)
+    except ConversionError as exc:
+        return Document(origin, None, [Finding(exc.path, f"cannot convert: {exc.message}")])
+    if isinstance(result, Skip):
+        return Document(origin, None, [Finding(None, result.reason, result.severity)])
+    return Document(origin, result)
 
 
 def _records(
@@ -173,10 +179,15 @@ def convert_all(
 
 class Converter:
     """A map and the user's options, bound: lists the sources of a --from run (CSV files too) and, called
-    with a source, makes its documents; validate and push take it in place of the load stage."""
+    with a source, makes its documents; validate and push take it in place of the load stage.
+
+    The two halves of a call, ``records`` (reading, in order: stdin too) and ``document`` (converting one
+    record), let validate read in one process and convert in the workers. The clock is read once, here,
+    so every source and every worker judges --abandoned-after against the same instant."""
 
     def __init__(self, cmap: ConvertMap, opts: ConvertOptions) -> None:
-        self.cmap, self.opts = cmap, opts
+        self.cmap = cmap
+        self.opts = opts if opts.now is not None else replace(opts, now=clock(opts))
 
     def sources(
         self, paths: Iterable[str], fmt: str | None = None, on_skip: Callable[[str], None] | None = None
@@ -192,3 +203,69 @@ class Converter:
 
     def __call__(self, source: Source, stdin: IO[bytes] | None = None) -> Iterator[Document]:
         return convert_source(source, self.cmap, self.opts, stdin)
+
+    def records(self, source: Source, stdin: IO[bytes] | None = None) -> Iterator[Any]:
+        """The source's records with their lines, and the documents of what could not be read, in order.
+        An NDJSON file's lines come unparsed (Line): whoever makes their documents parses them, so the
+        reading process only finds where lines end."""
+        if self.cmap.format != "csv" and source.format == "ndjson" and source.path is not None:
+            return _lines(source, self.cmap)
+        return _records(source, self.cmap, stdin)
+
+    def documents(self, source: Source, item: Any) -> list[Document]:
+        """One item of ``records`` as its Documents (a line may hold several records), as a call would
+        make them."""
+        if isinstance(item, Document):
+            return [item]
+        now = clock(self.opts)
+        if not isinstance(item, Line):
+            return [to_document(source, item, self.cmap, self.opts, now)]
+        out: list[Document] = []
+        for doc in parse_ndjson(source.name, io.BytesIO(item.raw), item.number):
+            if doc.data is None:
+                out.append(doc)
+            else:
+                line = doc.origin.line
+                out.extend(
+                    to_document(source, (line, r), self.cmap, self.opts, now)
+                    for r in split(doc.data, self.cmap)
+                )
+        return out
+
+
+class Line(NamedTuple):
+    """An NDJSON line not parsed yet, and its number."""
+
+    number: int
+    raw: bytes
+
+
+def _lines(source: Source, cmap: ConvertMap) -> Iterator[Any]:
+    """parse_ndjson's walk over the lines without the parsing: blank lines skipped, a line too long and
+    an empty file said as the load stage says them."""
+    assert source.path is not None
+    try:
+        fh = open(source.path, "rb")  # noqa: SIM115 (an open failure is the load stage's to say)
+    except OSError:
+        yield from _records(source, cmap, None)  # the load stage says why, in its words
+        return
+    with fh:
+        number, any_line = 0, False
+        try:
+            while raw := fh.readline(base.MAX_LINE_BYTES + 1):
+                number += 1
+                if len(raw) > base.MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    # the load stage's words for it (the first of what it says of this line alone)
+                    yield next(iter(parse_ndjson(source.name, io.BytesIO(raw), number)))
+                    while raw and not raw.endswith(b"\n"):  # skip the rest of that line
+                        raw = fh.readline(base.MAX_LINE_BYTES)
+                    continue
+                if not raw.strip():
+                    continue
+                any_line = True
+                yield Line(number, raw)
+        except OSError as exc:  # as load.read says an unreadable file
+            yield base.failed(source.name, f"cannot read: {exc.strerror or exc}")
+            return
+    if not any_line:
+        yield from parse_ndjson(source.name, io.BytesIO(b""))

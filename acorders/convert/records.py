@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 
 from acorders.convert import dates
 from acorders.convert.catalog import Catalog
-from acorders.convert.fields import Context, evaluate, raw, show
-from acorders.convert.maps import ConvertMap, ListSpec
+from acorders.convert.compiled import CompiledList, CompiledMap, compiled
+from acorders.convert.fields import Context
+from acorders.convert.maps import ConvertMap
 from acorders.errors import ConversionError
 from acorders.models import Severity
 
@@ -44,48 +45,50 @@ class Skip(NamedTuple):
 
 def record_id(record: Any, cmap: ConvertMap) -> str | None:
     """The source record's own id, for messages (``id`` in the map)."""
-    value, _ = raw(record, cmap.id)
+    value, _ = compiled(cmap).id(record)
     return None if value is None or isinstance(value, (dict, list)) else str(value)
 
 
 def convert_record(
     record: Any, cmap: ConvertMap, opts: ConvertOptions, now: datetime
 ) -> dict[str, Any] | Skip:
-    """The ecomOrder for ``record``; Skip for a record that must not be sent; ConversionError otherwise."""
+    """The ecomOrder for ``record``; Skip for a record that must not be sent; ConversionError otherwise.
+    The map is read through its compiled accessors (compiled.py), made once per map."""
     if not isinstance(record, dict):
         raise ConversionError(f"a {cmap.name} record is an object; found {type(record).__name__}")
-    ctx = Context(cmap, _currency(record, cmap), opts.exponents, opts.rounding, opts.source_tz)
-    email = evaluate(record, cmap.order["email"], ctx) if "email" in cmap.order else None
+    cm = compiled(cmap)
+    ctx = Context(cmap, _currency(record, cm), opts.exponents, opts.rounding, opts.source_tz)
+    email = cm.email(record, ctx) if cm.email is not None else None
     if email is None:
         return Skip("guest cart or order without an email: skipped (nothing to send it to)")
     order: dict[str, Any] = {}
-    for name, spec in cmap.order.items():
-        value = evaluate(record, spec, ctx)
+    for name, get in cm.order:
+        value = email if name == "email" else get(record, ctx)
         if value is not None:
             order[name] = value
     order["currency"] = ctx.currency
-    if cmap.products is not None:
-        order["orderProducts"] = _items(record, cmap.products, ctx, opts.catalog)
-    if cmap.discounts is not None:
-        discounts = _items(record, cmap.discounts, ctx, None)
+    if cm.products is not None:
+        order["orderProducts"] = _items(record, cm.products, ctx, opts.catalog)
+    if cm.discounts is not None:
+        discounts = _items(record, cm.discounts, ctx, None)
         if discounts:
             order["orderDiscounts"] = discounts
             order.setdefault("discountAmount", sum(d.get("discountAmount", 0) for d in discounts))
-    return _cart_or_order(record, order, cmap, opts, ctx, now)
+    return _cart_or_order(record, order, cm, opts, ctx, now)
 
 
 def _cart_or_order(
-    record: Any, order: dict[str, Any], cmap: ConvertMap, opts: ConvertOptions, ctx: Context, now: datetime
+    record: Any, order: dict[str, Any], cm: CompiledMap, opts: ConvertOptions, ctx: Context, now: datetime
 ) -> dict[str, Any] | Skip:
     """An order once completed; a cart otherwise, with abandonedDate from its last activity, and only
     after --abandoned-after of inactivity."""
-    completed = cmap.completed is not None and raw(record, cmap.completed)[0] is not None
+    completed = cm.completed is not None and cm.completed(record)[0] is not None
     if completed or order.get("externalid"):
         order.pop("abandonedDate", None)
         return order
     order.pop("externalid", None)
-    if "abandonedDate" not in order and cmap.activity is not None:
-        last = evaluate(record, cmap.activity, ctx)
+    if "abandonedDate" not in order and cm.activity is not None:
+        last = cm.activity(record, ctx)
         if last is not None:
             order["abandonedDate"] = last
     if "abandonedDate" in order:
@@ -101,8 +104,8 @@ def _cart_or_order(
     return order
 
 
-def _currency(record: Any, cmap: ConvertMap) -> str:
-    value, path = raw(record, cmap.currency)
+def _currency(record: Any, cm: CompiledMap) -> str:
+    value, path = cm.currency(record)
     if value is None:
         raise ConversionError("no currency: the map's [money] currency path is blank in this record", path)
     if not isinstance(value, str) or not _CURRENCY.match(value.strip()):
@@ -110,19 +113,16 @@ def _currency(record: Any, cmap: ConvertMap) -> str:
     return value.strip().upper()
 
 
-def _items(record: Any, spec: ListSpec, ctx: Context, catalog: Catalog | None) -> list[dict[str, Any]]:
-    from acorders.convert.fields import values
-
-    items = values(record, spec.path)
+def _items(record: Any, spec: CompiledList, ctx: Context, catalog: Catalog | None) -> list[dict[str, Any]]:
+    items = spec.items(record)
     if len(items) == 1 and isinstance(items[0], list):
         items = items[0]
     out = []
-    base = show(spec.path)
     for index, item in enumerate(items):
-        where = f"{base}[{index}]."
+        where = f"{spec.shown}[{index}]."
         row = {}
-        for name, field_spec in spec.fields.items():
-            value = evaluate(item, field_spec, ctx, where)
+        for name, get in spec.fields:
+            value = get(item, ctx, where)
             if value is not None:
                 row[name] = value
         if catalog is not None:

@@ -12,7 +12,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
-from typing import Any
+from typing import Any, Protocol
 
 from acorders.load import Source, load_source
 from acorders.models import CHECKOUT, EXTERNAL, Document, Finding, Origin, Severity
@@ -45,10 +45,11 @@ def check_sources(
 
     ``sources`` may be a directory still being walked: the workers start on the first files meanwhile.
     ``loader(source, stdin)`` replaces the load stage (convert's documents, made from a shop's export):
-    its documents are checked here, in order, and keep their data."""
+    its documents keep their data. A loader that reads and converts in two halves (RecordLoader) is
+    read here and converted and checked in the workers, records at a time: one big export uses every
+    core too; then, without ``extra`` (validate), documents keep only the ids that name their cart."""
     if loader is not None:
-        for source in sources:
-            yield from _here(source, validator, stdin, extra, loader)
+        yield from _loaded(sources, validator, stdin, extra, loader)
         return
     pending = iter(sources)
     head = list(islice(pending, MIN_FILES))
@@ -201,3 +202,137 @@ def _parallel(
             gc.enable()
         if not frozen:  # unfreezing would also thaw what was frozen before, all of it
             gc.unfreeze()
+
+
+class RecordLoader(Protocol):
+    """A loader in two halves: ``records`` reads a source (in this process, in order: stdin too) and
+    ``documents`` makes one record's Documents (in a worker). acorders.convert.Converter is one."""
+
+    def __call__(self, source: Source, stdin: Any = None) -> Iterable[Document]: ...
+
+    def records(self, source: Source, stdin: Any = None) -> Iterable[Any]: ...
+
+    def documents(self, source: Source, item: Any) -> list[Document]: ...
+
+
+_END: Any = None  # in a stream of (source, record): this source is done
+_loader: RecordLoader | None = None  # set in the parent before the fork, inherited by the workers
+Made = tuple[tuple[Any, ...], Any, "list[tuple[str | None, str, str]] | None", Any, Any, Any]
+
+
+def _loaded(
+    sources: Iterable[Source],
+    validator: Any,
+    stdin: Any,
+    extra: Callable[[Document], Any] | None,
+    loader: Callable[[Source, Any], Iterable[Document]],
+) -> Iterator[tuple[int, list[Checked]]]:
+    """--from: each record converted and checked, in the workers for a big batch, in input order."""
+    if not (hasattr(loader, "records") and hasattr(loader, "documents")) or not _can_fork():
+        for source in sources:
+            yield from _here(source, validator, stdin, extra, loader)
+        return
+    split: RecordLoader = loader  # type: ignore[assignment]
+    stream = ((source, item) for source in sources for item in chain(split.records(source, stdin), [_END]))
+    head = list(islice(stream, MIN_FILES))
+    if len(head) < MIN_FILES:  # a small batch: forking would cost more than it saves
+        yield from _made_here(head, split, validator, extra)
+        return
+    yield from _made_parallel(chain(head, stream), split, validator, extra)
+
+
+def _made_here(
+    stream: Iterable[tuple[Source, Any]],
+    split: RecordLoader,
+    validator: Any,
+    extra: Callable[[Document], Any] | None,
+) -> Iterator[tuple[int, list[Checked]]]:
+    for source, item in stream:
+        if item is _END:
+            yield 1, []
+            continue
+        docs = split.documents(source, item)
+        yield 0, [(doc, validator.check_alone(doc), _run_extra(extra, doc)) for doc in docs]
+
+
+def _make(task: tuple[Any, list[tuple[tuple[Any, ...], Any]]]) -> list[list[Made]]:
+    """A worker's task: (validator options, [(source, record)]); each record's documents come back as
+    plain tuples: for push with their data (the converted order, defaults applied), for validate with
+    only the ids that name the cart, as files come back."""
+    options, items = task
+    validator = _validators.get(options)
+    if validator is None:
+        validator = _validators[options] = Validator(options)
+    assert _loader is not None
+    out: list[list[Made]] = []
+    for source, item in items:
+        made: list[Made] = []
+        for doc in _loader.documents(Source(*source), item):
+            fp = validator.check_alone(doc)
+            findings = [(f.path, f.message, f.severity.value) for f in doc.findings] if doc.findings else None
+            packed_fp = None if fp is None else tuple(fp)
+            if _extra is None:  # validate: as for files, only the ids that name the cart travel back
+                ids = None if doc.data is None else _ids(doc)
+                made.append((tuple(doc.origin), ids, findings, packed_fp, None, doc.text_hash))
+                continue
+            extra = _run_extra(_extra, doc)  # push: its plan and its rows need the data
+            made.append((tuple(doc.origin), doc.data, findings, packed_fp, extra, doc.text_hash))
+        out.append(made)
+    return out
+
+
+def _remade(made: Made) -> Checked:
+    origin, data, findings, fp, extra, text_hash = made
+    found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
+    if data.__class__ is tuple:  # the ids, for validate's rows
+        data = named(data)
+    doc = Document(Origin(*origin), data, found, text_hash)
+    return doc, None if fp is None else Fingerprint(*fp), extra
+
+
+def _made_parallel(
+    stream: Iterator[tuple[Source, Any]],
+    split: RecordLoader,
+    validator: Any,
+    extra: Callable[[Document], Any] | None,
+) -> Iterator[tuple[int, list[Checked]]]:
+    """Records read here, CHUNK at a time, converted and checked in the workers; each source's end is
+    kept here, so the counts come out where a sequential run says them."""
+    global _extra, _loader
+    options = validator.worker_options
+    ends: list[list[bool]] = []  # per task: for each entry, whether it is a source's end
+
+    def tasks() -> Iterator[tuple[Any, list[tuple[tuple[Any, ...], Any]]]]:
+        while chunk := list(islice(stream, CHUNK)):
+            ends.append([item is _END for _, item in chunk])
+            yield options, [(tuple(source), item) for source, item in chunk if item is not _END]
+
+    from acorders.validate.pool import ForkPool
+
+    _extra, _loader = extra, split  # set before the fork, so that the workers inherit them
+    enabled = gc.isenabled()
+    gc.disable()  # as _parallel: no collections while thousands of records and results pass through
+    try:
+        yield from _made_results(ForkPool, tasks(), ends)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _made_results(
+    fork_pool: Any, tasks: Iterator[Any], ends: list[list[bool]]
+) -> Iterator[tuple[int, list[Checked]]]:
+    """The workers' answers, a task at a time, with each source's end where the parent kept it."""
+    with fork_pool(os.cpu_count() or 2, _make, warm=_warm) as pool:
+        for index, results in enumerate(pool.map(tasks)):
+            made, done = iter(results), ends[index]
+            out: list[Checked] = []
+            ends[index] = []
+            for is_end in done:
+                if is_end:
+                    yield 1, out
+                    out = []
+                else:
+                    out.extend(_remade(m) for m in next(made))
+            if out:
+                yield 0, out

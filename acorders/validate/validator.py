@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from acorders.load import reread
-from acorders.models import Document, Finding, Origin, Severity
+from acorders.models import Document, Finding, Origin, Severity, blank
 from acorders.validate import batch, checks, schema, text
-from acorders.validate.messages import schema_findings
+from acorders.validate.messages import RESOLVED_AT_PUSH, schema_findings
 
 
 class ValidateOptions(NamedTuple):
@@ -66,12 +66,22 @@ class Validator:
             findings.extend(unencodable)
         try:
             known_only = self._closed.is_valid(doc.data)  # valid, and no undocumented field: the usual case
-            valid = known_only or self._rs.is_valid(doc.data)
+            customer = not known_only and self._only_customer_missing(doc.data, order)
+            valid = known_only or customer or self._rs.is_valid(doc.data)
         except ValueError as exc:  # outside the JSON model (loaders refuse it; a guard for other callers)
             if not unencodable:
                 findings.append(Finding(None, f"not JSON data: {exc}"))
             return None
-        if not valid:
+        if customer:  # what the full schema says of such a cart, and all it says
+            known_only = True
+            findings.append(
+                Finding(
+                    "ecomOrder.customerid" if order is not doc.data else "customerid",
+                    RESOLVED_AT_PUSH,
+                    Severity.INFO,
+                )
+            )
+        elif not valid:
             findings.extend(schema_findings(self._rs, doc.data, self._fields))
         if order is None:
             return None
@@ -87,6 +97,15 @@ class Validator:
         if not doc.valid:  # only what would be sent can conflict
             return None
         return batch.fingerprint(order, prefix, doc.text_hash)
+
+    def _only_customer_missing(self, data: Any, order: dict[str, Any] | None) -> bool:
+        """A cart whose one fault is the customerid push resolves (every converted cart): with any id in
+        its place it passes the closed schema, so the full schema would say only that, as an info. The
+        full schema costs twice the closed one and its errors more again, for every such cart."""
+        if order is None or "customerid" in order or blank(order.get("email")):
+            return False
+        probe = {**order, "customerid": 1}
+        return bool(self._closed.is_valid(probe if order is data else {**data, "ecomOrder": probe}))
 
     def _same_content(self, a: Origin, b: Origin) -> bool:
         """Two documents with the same id whose texts differ: is their content the same all the same?"""
