@@ -128,7 +128,26 @@ def _read_profile(path: Path, name: str, *, explicit: bool) -> tuple[dict[str, A
     has_key = any(isinstance(v, dict) and v.get("api_key") for v in [data, *data.values()]) or any(
         isinstance(v, dict) and v.get("api_key") for v in (data.get("profiles") or {}).values()
     )
-    return section, permission_warnings(path, has_key) if os.name == "posix" else []
+    warnings = unknown_key_warnings(section, name, path)
+    return section, warnings + (permission_warnings(path, has_key) if os.name == "posix" else [])
+
+
+PROFILE_KEYS = ("url", "api_key", "connection")
+
+
+def unknown_key_warnings(section: Mapping[str, Any], name: str, path: Path) -> list[str]:
+    """A misspelt key (``apikey``) is otherwise silently ignored, and the run then asks for a key that
+    seems to be right there: name the key acorders would have read. Only names, never values."""
+    import difflib
+
+    out = []
+    for key in section:
+        if key in PROFILE_KEYS:
+            continue
+        near = difflib.get_close_matches(key.lower().replace("-", "_"), PROFILE_KEYS, n=1, cutoff=0.6)
+        guess = f"; did you mean {near[0]!r}?" if near else f" (known keys: {', '.join(PROFILE_KEYS)})"
+        out.append(f"unknown key {key!r} in [{name}] of {path}, ignored{guess}")
+    return out
 
 
 _OTHERS_READ = stat.S_IRGRP | stat.S_IROTH

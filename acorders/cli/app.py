@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from acorders import __version__
 from acorders.cli import account, convert, ledger, push, validate
@@ -38,8 +39,16 @@ app.add_typer(connections_app, name="connections")
 app.add_typer(customers_app, name="customers")
 
 
+class _Command(TyperCommand):
+    """Usage lines as man pages write them (``PATH...``), not typer's ``{paths}...`` braces."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 def _register(group: typer.Typer, func: Callable[..., int], name: str | None = None, **kwargs: Any) -> None:
-    group.command(name, **kwargs)(handle_errors(func))
+    group.command(name, cls=_Command, **kwargs)(handle_errors(func))
 
 
 _register(app, validate.validate, epilog=EXIT_CODES_HELP)

@@ -22,7 +22,7 @@ from acorders.cli.options import (
     UrlOpt,
     VerboseOpt,
 )
-from acorders.cli.runtime import environment, request_logger, settings
+from acorders.cli.runtime import environment, request_logger, settings, stdin_hint
 from acorders.errors import ExitStatus, UsageError
 
 SEND = "Sending"
@@ -127,6 +127,7 @@ ServeDropAfterCommitOpt = Annotated[
 
 @with_convert_options
 def push(
+    ctx: typer.Context,
     paths: Paths,
     dry_run: DryRunOpt = False,
     sandbox: SandboxOpt = False,
@@ -153,8 +154,8 @@ def push(
     from acorders.report import build_reporter
 
     env = environment()
-    if conv is not None and (move_pushed is not None or move_failed is not None):
-        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    _check_push_options(ctx, sandbox=sandbox, converted=conv is not None, moving=(move_pushed, move_failed))
+    stdin_hint(env, paths)
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -173,9 +174,44 @@ def push(
     )
     reporter = build_reporter(output.value, env, quiet=quiet, key="results")
     outcome = run(request, reporter)
+    _tell(env, outcome, sandboxed=sandbox and not dry_run)
+    return outcome.status
+
+
+def _tell(env: Any, outcome: Any, *, sandboxed: bool) -> None:
+    """After the results: the spool's moves, and where the carts went when that was no account at all."""
     for line in outcome.moves:
         env.log(line)
-    return outcome.status
+    if sandboxed:
+        env.log(THROWAWAY)
+
+
+THROWAWAY = (
+    "note: --sandbox: the carts went to a throwaway sandbox, gone now; nothing reached an account "
+    "and your ledger is untouched"
+)
+
+
+def _check_push_options(
+    ctx: typer.Context, *, sandbox: bool, converted: bool, moving: tuple[Path | None, Path | None]
+) -> None:
+    """Combinations that cannot do what they say, refused as usage errors before anything is read.
+    --sandbox picks the target itself: an --url or --api-key typed with it would be silently ignored.
+    From the environment they are the user's standing account, not a request for this run: no error."""
+    if converted and moving != (None, None):
+        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    if not sandbox:
+        return
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("url", "api_key")
+        if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+    ]
+    if given:
+        raise UsageError(
+            f"--sandbox cannot be combined with {' or '.join(given)}: it pushes to a sandbox of its own",
+            hint="drop --sandbox to push to that account, or drop " + " and ".join(given),
+        )
 
 
 def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:

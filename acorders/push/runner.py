@@ -123,10 +123,10 @@ def _target(request: PushRequest, stack: ExitStack) -> _Target:
         return _Target(url, None, None if request.sandbox else stack.enter_context(Ledger.open(state_dir)))
     if request.sandbox:
         url, key = start_sandbox(stack)
-        if state_dir is None:  # a fresh sandbox each run: keep its ledger out of the real one
-            import tempfile
+        # a fresh sandbox each run: its ledger is thrown away with it, never the user's (ACORDERS_STATE_DIR)
+        import tempfile
 
-            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="acorders-sandbox-")))
+        state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="acorders-sandbox-")))
     else:
         account = request.settings.account()
         url, key = account.url, account.api_key
@@ -185,7 +185,7 @@ def run_push(
     ledger: Ledger | None,
 ) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
     """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went."""
-    summary = PushSummary()
+    summary = PushSummary(dry_run=options.dry_run)
     results: list[PushResult] = []
     started = time.monotonic()
     docs = prepared.send

@@ -216,11 +216,14 @@ def validate_line(summary: ValidateSummary) -> str:
 def summary_line(summary: PushSummary) -> str:
     parts = [f"{n} {name}" for name, n in summary.counts.items() if n]
     status = "[green]✓[/]" if summary.ok else "[red]✗[/]"
-    line = (
-        f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
-        f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, "
-        f"{summary.rate_limited} rate-limited)"
-    )
+    done = f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
+    if summary.dry_run:  # a rate of 0.00 carts/s would read as a failure
+        line = done + "(dry run: no requests sent)"
+    else:
+        line = done + (
+            f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, "
+            f"{summary.rate_limited} rate-limited)"
+        )
     if summary.stopped:
         from rich.markup import escape
 
