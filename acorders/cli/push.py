@@ -269,5 +269,6 @@ def sandbox_command(
         shown = api_key if api_key == "sandbox" else "<the --api-key you gave>"
         env.log(f"  export ACTIVECAMPAIGN_URL={url} ACTIVECAMPAIGN_API_KEY={shown}")
 
-    serve(config, port=port, db=db, ready=ready)
-    return ExitStatus.OK
+    serve(config, port=port, db=db, ready=ready, log=env.log)  # returns on Ctrl-C only
+    env.log("interrupted: sandbox stopped")
+    return ExitStatus.INTERRUPTED
