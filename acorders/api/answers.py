@@ -115,6 +115,9 @@ def ids_as_str(record: dict[str, Any]) -> dict[str, Any]:
 # -- the key, however a server echoes it ------------------------------------------------------------------
 
 MASK = "***"
+# A real key is 72 characters. One short enough to be a word ("sandbox") would mask every value equal to
+# it ("service": "***"); a value that short is no secret worth hiding, so it is not masked at all.
+MIN_SECRET_LENGTH = 20
 _ENCODED = re.compile(r"\\u[0-9a-fA-F]{4}|&#?[0-9A-Za-z]+;?|%[0-9a-fA-F]{2}")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DECODINGS = 4  # an echo escaped more than once ("%2541") is still found
@@ -124,7 +127,7 @@ def redact(text: str, secret: str) -> str:
     """``text`` with ``secret`` masked, in clear and wherever decoding shows it: JSON ``\\u`` escapes, HTML
     character references, percent-encoding, or several of them. Where only decoding shows it, the text
     comes back decoded (and masked): what is left can show the key to no one."""
-    if not secret:
+    if len(secret) < MIN_SECRET_LENGTH:
         return text
     out = text.replace(secret, MASK)
     decoded = out
