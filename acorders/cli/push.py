@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from acorders.cli import dryrun
 from acorders.cli.convert import with_convert_options
 from acorders.cli.options import (
     ApiKeyOpt,
@@ -153,12 +154,10 @@ def push(
 ) -> int:
     """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
     --from converts a shop's export on the fly."""
-    from acorders.push.runner import PushOptions, PushRequest, run
-    from acorders.report import build_reporter
+    from acorders.push.runner import PushOptions, PushRequest
 
     env = environment()
     _check_push_options(ctx, sandbox=sandbox, converted=conv is not None, moving=(move_pushed, move_failed))
-    stdin_hint(env, paths)
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -175,9 +174,24 @@ def push(
         stdin=env.stdin,
         converter=conv,
     )
-    reporter = build_reporter(output.value, env, quiet=quiet, key="results")
-    outcome = run(request, reporter)
-    _tell(env, outcome, sandboxed=sandbox and not dry_run)
+    return _run(env, request, output, quiet=quiet, verbose=verbose)
+
+
+def _run(env: Any, request: Any, output: Output, *, quiet: bool, verbose: bool) -> int:
+    """The push itself, with what is said around it on stderr: the stdin hint, a dry run's target and
+    requests, and afterwards the moves and where a --sandbox push went."""
+    from dataclasses import replace
+
+    from acorders.push.runner import run
+    from acorders.report import build_reporter
+
+    stdin_hint(env, request.paths)
+    dry_run = request.options.dry_run
+    if dry_run:
+        request = replace(request, options=replace(request.options, on_plan=dryrun.plan_logger(env, verbose)))
+        dryrun.announce(env, request)
+    outcome = run(request, build_reporter(output.value, env, quiet=quiet, key="results"))
+    _tell(env, outcome, sandboxed=request.sandbox and not dry_run)
     return outcome.status
 
 

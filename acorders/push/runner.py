@@ -40,6 +40,7 @@ class PushOptions:
     wait: float = 30.0
     move_pushed: Path | None = None
     move_failed: Path | None = None
+    on_plan: Callable[[PushResult, Any], None] | None = None  # --dry-run: each plan, with its order
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,10 @@ def run_push(
         emit(result)
     reporter.start(len(docs))
     if options.dry_run or pusher is None:
-        for result in plan_only(docs, account, ledger):
+        for doc, result in zip(docs, plan_only(docs, account, ledger), strict=True):
             emit(result)
+            if options.on_plan is not None:
+                options.on_plan(result, doc.order)
     else:
         groups = group(docs)
         _index_new(pusher, groups, account, ledger)

@@ -178,3 +178,53 @@ def test_an_unreachable_host_exits_4_from_check_and_push(
         assert "could not connect" in out + err, err
         assert "unexpected" not in err
     assert codes == {"check": 4, "push": 4}
+
+
+# --------------------------------------------------------------------------- push --dry-run
+
+SECRET = "ZZTOPSECRET-c0ffee-4f1d-9e2b-7a7aK3YQ"
+
+
+def _dry_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "ACTIVECAMPAIGN_URL": "https://shop.api-us1.com",
+        "ACTIVECAMPAIGN_API_KEY": SECRET,
+        "ACORDERS_STATE_DIR": str(tmp_path / "state"),
+    }
+
+
+def test_dry_run_names_the_account_with_the_key_redacted(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, err = run_cli(["push", "--dry-run", REFERENCE], env=_dry_env(tmp_path))
+    assert code == 0, err
+    assert "https://shop.api-us1.com" in err
+    assert "****" + SECRET[-4:] in err
+    assert SECRET[:-4] not in out + err
+
+
+def test_dry_run_lists_the_requests_it_would_make(run_cli: RunCli, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "c.json", cart(1, customerid=None))
+    code, out, err = run_cli(["push", "--dry-run", str(path)], env=_dry_env(tmp_path))
+    assert code == 0, err
+    assert "POST /api/3/ecomOrders" in err
+    assert "GET /api/3/ecomCustomers" in err  # no customerid: found (or created) by email
+    assert "cart-00001" in err
+    assert '"externalcheckoutid"' not in err  # bodies only with -v
+
+
+def test_dry_run_verbose_shows_the_bodies(run_cli: RunCli, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "c.json", cart(1))
+    code, out, err = run_cli(["push", "--dry-run", "-v", "-o", "json", str(path)], env=_dry_env(tmp_path))
+    assert code == 0, err
+    assert "POST /api/3/ecomOrders" in err
+    assert '"externalcheckoutid": "cart-00001"' in err
+    import json
+
+    json.loads(out)  # stdout stays the results alone
+
+
+def test_dry_run_without_an_account_says_so(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, err = run_cli(
+        ["push", "--dry-run", REFERENCE], env={"ACORDERS_STATE_DIR": str(tmp_path / "state")}
+    )
+    assert code == 0, err
+    assert "no account configured" in err
