@@ -62,6 +62,7 @@ class TableReporter(BaseReporter):
             Progress,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         what = "files" if self.key == "documents" else "carts"
@@ -71,6 +72,8 @@ class TableReporter(BaseReporter):
             MofNCompleteColumn(),
             TextColumn(what),
             TimeElapsedColumn(),
+            TextColumn("eta"),  # a push at the account's 5 requests/s can take a while: say how long
+            TimeRemainingColumn(),
             console=self.env.console(stderr=True),
             transient=True,
         )
