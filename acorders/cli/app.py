@@ -29,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # tracebacks could show locals; errors are mapped in handle_errors
     context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
 )
 connections_app = typer.Typer(
     help="List and create e-commerce connections (a connectionid names one).", no_args_is_help=True
