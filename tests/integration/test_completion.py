@@ -58,7 +58,10 @@ def test_zsh_sources_the_script(tmp_path: Path) -> None:
     assert script.stdout.startswith("#compdef acorders")
     path = tmp_path / "_acorders"
     path.write_text(script.stdout, encoding="utf-8")
-    check = f"autoload -U compinit && compinit -u -d {tmp_path}/zcd && source {path} && whence -w _acorders_completion"
+    check = (
+        f"autoload -U compinit && compinit -u -d {tmp_path}/zcd && source {path} "
+        "&& whence -w _acorders_completion"
+    )
     proc = subprocess.run(["zsh", "-f", "-c", check], capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "_acorders_completion: function" in proc.stdout
