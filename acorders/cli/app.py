@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from acorders import __version__
-from acorders.cli import account, convert, ledger, push, validate
+from acorders.cli import account, convert, init, ledger, push, validate
 from acorders.cli.runtime import (
     EXIT_CODES_HELP,
     _state,
@@ -56,6 +56,7 @@ _register(app, validate.schema)
 _register(app, convert.convert, epilog=EXIT_CODES_HELP)
 _register(app, push.push, epilog=EXIT_CODES_HELP)
 _register(app, push.sandbox_command, "sandbox")
+_register(app, init.init)
 _register(app, account.check)
 _register(connections_app, account.connections_list, "list")
 _register(connections_app, account.connections_create, "create")
