@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunCli
 from tests.helpers import SAMPLES, cart, write_json
 
@@ -124,19 +126,23 @@ def test_stdin_once_still_works(run_cli: RunCli, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- help
 
 
-def test_profile_help_has_no_empty_default(run_cli: RunCli) -> None:
-    for command in ("push", "validate", "check"):
-        code, out, _ = run_cli([command, "--help"], env={"COLUMNS": "200"})
+@pytest.mark.parametrize("columns", ["80", "100", "200"])
+def test_profile_help_has_no_empty_default(run_cli: RunCli, columns: str) -> None:
+    for command in ("push", "validate", "check", "init"):
+        code, out, _ = run_cli([command, "--help"], env={"COLUMNS": columns})
         assert code == 0
-        assert "(default: )" not in out
-        assert "[default]" in out or "default profile" in out
+        flat = " ".join(line.strip(" │") for line in out.splitlines())
+        assert "(default: )" not in flat
+        assert "[default]" in flat
 
 
-def test_usage_line_reads_path(run_cli: RunCli) -> None:
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_usage_line_reads_path(run_cli: RunCli, columns: str) -> None:
     for command in ("push", "validate"):
-        code, out, _ = run_cli([command, "--help"], env={"COLUMNS": "100"})
+        code, out, _ = run_cli([command, "--help"], env={"COLUMNS": columns})
         assert code == 0
-        assert "PATH..." in out
+        [usage] = [line for line in out.splitlines() if "Usage:" in line]
+        assert usage.split() == ["Usage:", "acorders", command, "[OPTIONS]", "PATH..."]
         assert "{paths}" not in out
 
 
@@ -228,3 +234,27 @@ def test_dry_run_without_an_account_says_so(run_cli: RunCli, tmp_path: Path) -> 
     )
     assert code == 0, err
     assert "no account configured" in err
+
+
+@pytest.mark.parametrize("columns", [80, 100, None])  # None: piped
+def test_dry_run_on_a_terminal_and_piped(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: int | None
+) -> None:
+    import sys
+
+    import acorders.environment
+
+    if columns is not None:  # stdout a terminal of that width; stderr stays a pipe (no progress bar)
+        monkeypatch.setattr(acorders.environment, "_isatty", lambda stream: stream is sys.stdout)
+    env = {**_dry_env(tmp_path), "COLUMNS": str(columns or 80), "NO_COLOR": "1"}
+    code, out, err = run_cli(["push", "--dry-run", str(SAMPLES)], env=env)
+    assert code == 0, err
+    for cart_id in ("3246315233", "5187326611", "cart-20261101-0001"):
+        assert cart_id in out and f"{cart_id}: POST /api/3/ecomOrders" in err
+    assert "reference-cart.json:1" in out
+    assert "dry run: no requests sent" in out and "carts/s" not in out
+    assert err.startswith("dry run: would push to https://shop.api-us1.com (key ****")
+    if columns is None:
+        assert "\t" in out.splitlines()[0]
+    else:
+        assert all(len(line) <= columns for line in out.splitlines())
