@@ -286,6 +286,7 @@ def sandbox_command(
         shown = api_key if api_key == SANDBOX_KEY else "<the --api-key you gave>"
         env.log(f"  export ACTIVECAMPAIGN_URL={url} ACTIVECAMPAIGN_API_KEY={shown}")
 
-    serve(config, port=port, db=db, ready=ready, log=env.log)  # returns on Ctrl-C only
-    env.log("interrupted: sandbox stopped")
-    return ExitStatus.INTERRUPTED
+    if serve(config, port=port, db=db, ready=ready, log=env.log):  # True: stopped by Ctrl-C
+        env.log("interrupted: sandbox stopped")
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.OK

@@ -370,8 +370,8 @@ def serve(
     db: str = ":memory:",
     ready: Callable[[str], None] | None = None,
     log: Callable[[str], None] | None = None,
-) -> None:
-    """Serve until Ctrl-C (for ``acorders sandbox``, which then exits 130); ``ready`` gets the URL once
+) -> bool:
+    """Serve until Ctrl-C, then True (``acorders sandbox`` exits 130); ``ready`` gets the URL once
     requests are accepted, ``log`` a line per request. A port already taken is a ConfigError (exit 3)
     saying what to do, not an OSError to report."""
     sandbox = Sandbox(config, host=host, port=port, db=db, log=log)
@@ -392,7 +392,7 @@ def serve(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        pass
+        return True
     finally:
         sandbox.stop()
         sandbox.store.close()
