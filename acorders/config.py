@@ -8,6 +8,7 @@ The key is kept out of every repr and message.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import stat
 import sys
@@ -128,7 +129,83 @@ def _read_profile(path: Path, name: str, *, explicit: bool) -> tuple[dict[str, A
     has_key = any(isinstance(v, dict) and v.get("api_key") for v in [data, *data.values()]) or any(
         isinstance(v, dict) and v.get("api_key") for v in (data.get("profiles") or {}).values()
     )
-    return section, permission_warnings(path, has_key) if os.name == "posix" else []
+    warnings = unknown_key_warnings(section, name, path)
+    return section, warnings + (permission_warnings(path, has_key) if os.name == "posix" else [])
+
+
+PROFILE_KEYS = ("url", "api_key", "connection")
+
+
+def unknown_key_warnings(section: Mapping[str, Any], name: str, path: Path) -> list[str]:
+    """A misspelt key (``apikey``) is otherwise silently ignored, and the run then asks for a key that
+    seems to be right there: name the key acorders would have read. Only names, never values."""
+    import difflib
+
+    out = []
+    for key in section:
+        if key in PROFILE_KEYS:
+            continue
+        near = difflib.get_close_matches(key.lower().replace("-", "_"), PROFILE_KEYS, n=1, cutoff=0.6)
+        guess = f"; did you mean {near[0]!r}?" if near else f" (known keys: {', '.join(PROFILE_KEYS)})"
+        out.append(f"unknown key {key!r} in [{name}] of {path}, ignored{guess}")
+    return out
+
+
+def write_profile(path: Path, name: str, values: Mapping[str, str]) -> None:
+    """Set profile ``name`` of config.toml to ``values`` (acorders init), keeping the other profiles. The
+    file holds a key: it is written anew with mode 0600 (its folder 0700 when made here) and put in place
+    with one rename, so no reader sees half a file and no other user could ever read it. Comments are not
+    kept: the file is rewritten from what it parses to."""
+    data: dict[str, Any] = {}
+    if path.exists():
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(
+                f"cannot read config file {path}: {exc}", hint="fix or move it, then rerun"
+            ) from None
+    nested = data.get("profiles")  # [profiles.NAME] is read too: replace the profile where it is
+    target = nested if name not in data and isinstance(nested, dict) and name in nested else data
+    target[name] = dict(values)
+    text = "".join(_toml_table([k], v) for k, v in data.items() if isinstance(v, dict))
+    top = "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in data.items() if not isinstance(v, dict))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(top + ("\n" if top and text else "") + text)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _toml_table(names: list[str], table: Mapping[str, Any]) -> str:
+    scalars = "".join(
+        f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in table.items() if not isinstance(v, dict)
+    )
+    out = f"[{'.'.join(map(_toml_key, names))}]\n{scalars}\n" if scalars or not table else ""
+    return out + "".join(_toml_table([*names, k], v) for k, v in table.items() if isinstance(v, dict))
+
+
+def _toml_key(key: str) -> str:
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    """JSON's strings, numbers, booleans and arrays of them are TOML's too (dates become strings)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 _OTHERS_READ = stat.S_IRGRP | stat.S_IROTH

@@ -312,6 +312,7 @@ class PushSummary:
     rate_limited: int = 0
     stopped: str | None = None  # why the run stopped early (403, Ctrl-C), if it did
     warnings: int = 0  # validate's warnings about the carts of this run, as validate's summary counts them
+    dry_run: bool = False  # push --dry-run: nothing was sent, so no rate to speak of
 
     def add(self, result: PushResult) -> None:
         self.counts[result.action._value_] += 1  # not .value: a property, and a rerun adds 10,000 results

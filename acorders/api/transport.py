@@ -21,7 +21,6 @@ import requests
 from acorders import __version__
 from acorders.api.answers import (
     KEY_HINT,
-    MASK,
     NOT_JSON,
     classify_network_error,
     config_error_for,
@@ -30,8 +29,6 @@ from acorders.api.answers import (
     ids_as_str,
     is_record_id,
     parse_json,
-    redact,
-    redact_json,
     retry_after_seconds,
     shown,
     status_text,
@@ -40,6 +37,7 @@ from acorders.api.answers import (
 from acorders.api.deadline import DEADLINE_S, MAX_BODY, Cut, Watch, WatchedAdapter, error_for_cut, read_body
 from acorders.api.ratelimit import RateLimiter, too_long
 from acorders.api.retry import Attempts, Retry, backoff_delay
+from acorders.api.secrets import MASK, redact, redact_json
 from acorders.api.stats import ClientStats, RequestLog
 from acorders.errors import (
     AcordersError,

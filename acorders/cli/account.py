@@ -17,7 +17,7 @@ from acorders.cli.options import (
     VerboseOpt,
 )
 from acorders.cli.runtime import environment, request_logger, settings
-from acorders.errors import CartError, ConfigError, ExitStatus
+from acorders.errors import CartError, ConfigError, ExitStatus, RequestFailed, UnavailableError
 from acorders.report.rows import render_check, render_rows
 
 
@@ -47,6 +47,13 @@ def check(
         try:
             me = client.me()
             connections, _ = client.listing("connections")
+        except RequestFailed as exc:
+            if exc.status is None:  # no answer at all: the network, as push counts it (exit 4, rerun)
+                raise UnavailableError(
+                    f"could not verify {account.url}: {exc.message}",
+                    hint="check the URL and the network, then rerun",
+                ) from None
+            raise ConfigError(f"could not verify {account.url}: {exc.message}") from None
         except CartError as exc:
             raise ConfigError(f"could not verify {account.url}: {exc.message}") from None
     user = me.get("user", me) if isinstance(me, dict) else {}

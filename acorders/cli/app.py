@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from acorders import __version__
-from acorders.cli import account, convert, ledger, push, validate, verify
+from acorders.cli import account, convert, init, ledger, push, validate, verify
 from acorders.cli.runtime import (
     EXIT_CODES_HELP,
     _state,
@@ -28,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # tracebacks could show locals; errors are mapped in handle_errors
     context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
 )
 connections_app = typer.Typer(
     help="List and create e-commerce connections (a connectionid names one).", no_args_is_help=True
@@ -38,8 +39,16 @@ app.add_typer(connections_app, name="connections")
 app.add_typer(customers_app, name="customers")
 
 
+class _Command(TyperCommand):
+    """Usage lines as man pages write them (``PATH...``), not typer's ``{paths}...`` braces."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 def _register(group: typer.Typer, func: Callable[..., int], name: str | None = None, **kwargs: Any) -> None:
-    group.command(name, **kwargs)(handle_errors(func))
+    group.command(name, cls=_Command, **kwargs)(handle_errors(func))
 
 
 _register(app, validate.validate, epilog=EXIT_CODES_HELP)
@@ -47,6 +56,7 @@ _register(app, validate.schema)
 _register(app, convert.convert, epilog=EXIT_CODES_HELP)
 _register(app, push.push, epilog=EXIT_CODES_HELP)
 _register(app, push.sandbox_command, "sandbox")
+_register(app, init.init)
 _register(app, account.check)
 _register(connections_app, account.connections_list, "list")
 _register(connections_app, account.connections_create, "create")

@@ -26,6 +26,7 @@ ACCOUNT = "Account"
 Paths = Annotated[
     list[str],
     typer.Argument(
+        metavar="PATH...",
         help="Files, directories (searched for *.json, *.yaml, *.yml, *.ndjson, *.jsonl), or - for stdin.",
         show_default=False,
     ),
@@ -76,7 +77,7 @@ ProfileOpt = Annotated[
         envvar="ACORDERS_PROFILE",
         show_envvar=True,
         rich_help_panel=ACCOUNT,
-        help="Profile of config.toml to use (default: [default]).",
+        help="Profile of config.toml to use (default: the \\[default] table).",
     ),
 ]
 ConnectionOpt = Annotated[

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from acorders.cli import dryrun
 from acorders.cli.convert import with_convert_options
 from acorders.cli.options import (
     ApiKeyOpt,
@@ -22,10 +23,13 @@ from acorders.cli.options import (
     UrlOpt,
     VerboseOpt,
 )
-from acorders.cli.runtime import environment, request_logger, settings
+from acorders.cli.runtime import environment, request_logger, settings, stdin_hint
 from acorders.errors import ExitStatus, UsageError
 
 SEND = "Sending"
+# acorders sandbox's key unless --api-key says otherwise: no word any record holds (the redaction of a key
+# named "sandbox" masked "service": "sandbox"), and long enough to be masked like a real one
+SANDBOX_KEY = "acorders-sandbox-key-0c5e2a9f"
 MOVE_CONVERTED = (
     "--move-pushed and --move-failed move files whose content was sent as it is; with --from, what is "
     "sent is converted from the file"
@@ -158,6 +162,7 @@ ServeDropAfterCommitOpt = Annotated[
 
 @with_convert_options
 def push(
+    ctx: typer.Context,
     paths: Paths,
     dry_run: DryRunOpt = False,
     sandbox: SandboxOpt = False,
@@ -187,7 +192,7 @@ def push(
     from acorders.push.runner import PushRequest
 
     env = environment()
-    _no_moves_of_converted_files(conv, move_pushed, move_failed)
+    _check_push_options(ctx, sandbox=sandbox, converted=conv is not None, moving=(move_pushed, move_failed))
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -202,13 +207,9 @@ def push(
         stdin=env.stdin,
         converter=conv,
     )
-    return _run(request, output, quiet, rate, estimate=historical and dry_run)
-
-
-def _no_moves_of_converted_files(conv: Any, move_pushed: Path | None, move_failed: Path | None) -> None:
-    """What a converted push sends is not what the shop's file holds: no spool moves with --from."""
-    if conv is not None and (move_pushed is not None or move_failed is not None):
-        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    return _run(
+        env, request, output, quiet=quiet, verbose=verbose, rate=rate, estimate=historical and dry_run
+    )
 
 
 def _options(
@@ -241,22 +242,65 @@ def _options(
     )
 
 
-def _run(request: Any, output: Output, quiet: bool, rate: float, *, estimate: bool) -> int:
-    """Carry the push out and report it; then say on stderr what became of each file moved and, for a
-    backfill's dry run, the requests and time it needs."""
+def _run(
+    env: Any, request: Any, output: Output, *, quiet: bool, verbose: bool, rate: float, estimate: bool
+) -> int:
+    """The push itself, with what is said around it on stderr: the stdin hint, a dry run's target and
+    requests, and afterwards the moves, where a --sandbox push went, and a backfill's estimate."""
+    from dataclasses import replace
+
     from acorders.push.runner import run
     from acorders.report import build_reporter
 
-    env = environment()
+    stdin_hint(env, request.paths)
+    dry_run = request.options.dry_run
+    if dry_run:
+        request = replace(request, options=replace(request.options, on_plan=dryrun.plan_logger(env, verbose)))
+        dryrun.announce(env, request)
     outcome = run(request, build_reporter(output.value, env, quiet=quiet, key="results"))
-    for line in outcome.moves:
-        env.log(line)
+    _tell(env, outcome, sandboxed=request.sandbox and not dry_run)
     if estimate:
         from acorders.push.backfill import estimate as how_long
         from acorders.push.backfill import requests_needed
 
         env.log(how_long(*requests_needed(outcome.results), rate))
     return outcome.status
+
+
+def _tell(env: Any, outcome: Any, *, sandboxed: bool) -> None:
+    """After the results: the spool's moves, and where the carts went when that was no account at all."""
+    for line in outcome.moves:
+        env.log(line)
+    if sandboxed:
+        env.log(THROWAWAY)
+
+
+THROWAWAY = (
+    "note: --sandbox: the carts went to a throwaway sandbox, gone now; nothing reached an account "
+    "and your ledger is untouched"
+)
+
+
+def _check_push_options(
+    ctx: typer.Context, *, sandbox: bool, converted: bool, moving: tuple[Path | None, Path | None]
+) -> None:
+    """Combinations that cannot do what they say, refused as usage errors before anything is read.
+    --sandbox picks the target itself: an --url or --api-key typed with it would be silently ignored.
+    From the environment they are the user's standing account, not a request for this run: no error."""
+    if converted and moving != (None, None):
+        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    if not sandbox:
+        return
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("url", "api_key")
+        if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+    ]
+    if given:
+        raise UsageError(
+            f"--sandbox cannot be combined with {' or '.join(given)}: it pushes to a sandbox of its own",
+            hint="drop --sandbox to push to that account, or drop " + " and ".join(given),
+        )
 
 
 def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:
@@ -277,7 +321,7 @@ def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:
 def sandbox_command(
     port: ServePortOpt = 8765,
     db: ServeDbOpt = ":memory:",
-    api_key: ServeApiKeyOpt = "sandbox",
+    api_key: ServeApiKeyOpt = SANDBOX_KEY,
     strict: ServeStrictOpt = False,
     rate: ServeRateOpt = 5.0,
     limiter: ServeLimiterOpt = "bucket",
@@ -311,8 +355,10 @@ def sandbox_command(
 
     def ready(url: str) -> None:
         env.log(f"acorders sandbox listening on {url} (Ctrl-C to stop)")
-        shown = api_key if api_key == "sandbox" else "<the --api-key you gave>"
+        shown = api_key if api_key == SANDBOX_KEY else "<the --api-key you gave>"
         env.log(f"  export ACTIVECAMPAIGN_URL={url} ACTIVECAMPAIGN_API_KEY={shown}")
 
-    serve(config, port=port, db=db, ready=ready)
+    if serve(config, port=port, db=db, ready=ready, log=env.log):  # True: stopped by Ctrl-C
+        env.log("interrupted: sandbox stopped")
+        return ExitStatus.INTERRUPTED
     return ExitStatus.OK

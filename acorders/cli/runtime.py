@@ -9,8 +9,9 @@ stops on it as on Ctrl-C, and exits 143.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -49,6 +50,33 @@ def settings(**options: str | None) -> Settings:
     return loaded
 
 
+def settings_without_account(connection: str | None, profile: str | None) -> Settings:
+    """For commands that never need the account (validate): a config.toml that cannot be read is a
+    warning, and the default connection comes from the option or the environment alone. A profile asked
+    for by name (--profile, ACORDERS_PROFILE) that cannot be had is still an error: it was asked for."""
+    from acorders.config import ENV_CONNECTION, ENV_PROFILE
+    from acorders.errors import ConfigError
+
+    env = environment()
+    try:
+        return settings(connection=connection, profile=profile)
+    except ConfigError as exc:
+        if profile or env.environ.get(ENV_PROFILE):
+            raise
+        env.log(f"warning: {exc.message} (validate goes on without it)")
+        return Settings(connection=connection or env.environ.get(ENV_CONNECTION) or None)
+
+
+def stdin_hint(env: Environment, paths: list[str]) -> None:
+    """`validate -` typed at a terminal otherwise just waits, silently, for input nobody knows to give."""
+    try:
+        tty = "-" in paths and env.stdin is not None and env.stdin.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if tty:
+        env.log("reading stdin (Ctrl-D to end)")
+
+
 def request_logger(env: Environment) -> Callable[[Any], None]:
     """-v: one line per HTTP attempt on stderr (never the key: RequestLog holds none)."""
 
@@ -69,11 +97,28 @@ def error(env: Environment, message: str, hint: str | None = None) -> None:
         console.print(f"[dim]hint:[/] {escape(hint)}")
 
 
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", envvar="ACORDERS_DEBUG", help="Show tracebacks of unexpected errors.")
+]
+
+
+def _with_debug_option(func: F, wrapper: Callable[..., Any]) -> None:
+    """Give the command its own --debug, so ``acorders sandbox --debug`` works as ``acorders --debug
+    sandbox`` does: typer reads the signature, the wrapper takes the value out before the command runs."""
+    own = inspect.signature(func, eval_str=True)
+    if "debug" in own.parameters:
+        return
+    debug = inspect.Parameter("debug", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=DebugOpt)
+    wrapper.__signature__ = own.replace(parameters=[*own.parameters.values(), debug])  # type: ignore[attr-defined]
+
+
 def handle_errors(func: F) -> F:
     """Every exception of a command mapped to an exit status, in one place; tracebacks only with --debug."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("debug", False):
+            _state["debug"] = True
         env = environment()
         if _state["started"] is not None:
             _state["started"]()
@@ -101,6 +146,7 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exit_status_for(exc)) from None
         raise typer.Exit(int(status if status is not None else ExitStatus.OK))
 
+    _with_debug_option(func, wrapper)
     return wrapper  # type: ignore[return-value]
 
 

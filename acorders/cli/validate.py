@@ -15,7 +15,7 @@ from acorders.cli.options import (
     QuietOpt,
     StrictOpt,
 )
-from acorders.cli.runtime import environment, settings
+from acorders.cli.runtime import environment, settings_without_account, stdin_hint
 from acorders.errors import ExitStatus
 
 
@@ -38,11 +38,12 @@ def validate(
 
     env = environment()
     options = stage.ValidateOptions(
-        strict=strict, connection=settings(connection=connection, profile=profile).connection
+        strict=strict, connection=settings_without_account(connection, profile).connection
     )
     fmt = format.value if format else None
     # Off a terminal nothing needs the count first (a progress bar does): checking starts during the walk.
     listed_first = env.stderr_isatty or load.STDIN in paths
+    stdin_hint(env, paths)
     if conv is not None:
         sources = conv.sources(paths, fmt, on_skip=env.log)
     else:

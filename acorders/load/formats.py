@@ -56,7 +56,9 @@ def load_stream(name: str, stream: IO[bytes], fmt: str | None) -> Iterator[Docum
         else:
             yield from parse_ndjson(name, _Prepend(first, stream), first_line=skipped + 1)
             return
-    data = blank + first + _read_limited(stream, len(blank) + len(first))
+    # readline's b"" was the end: reading again would wait for a second Ctrl-D on a terminal
+    rest = _read_limited(stream, len(blank) + len(first)) if first else b""
+    data = blank + first + rest
     text_start = data.lstrip()[:1]
     yield from parse_whole(name, data, "json" if text_start in (b"{", b"[") else "yaml")
 

@@ -57,6 +57,9 @@ def iter_sources(
     ``extensions`` says which file names a walk takes, and their format (convert's CSV maps take *.csv).
 
     A path that does not exist is a usage error for the whole command (exit 2), as with cp or grep."""
+    paths = list(paths)
+    if paths.count(STDIN) > 1:  # the second would read nothing: the first takes all of stdin
+        raise UsageError("- (standard input) can be given only once", hint="give - once, with the files")
     given: list[tuple[str, bool]] = []  # (path, is a directory)
     problems: dict[str, list[str]] = {}  # what is wrong -> the paths it is wrong with
     for raw in paths:

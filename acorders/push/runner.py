@@ -52,6 +52,7 @@ class PushOptions:
     historical: bool = False  # push --historical: source 0, newest first (backfill.py)
     since: float | None = None  # --historical: externalCreatedDate from (POSIX time)
     until: float | None = None
+    on_plan: Callable[[PushResult, Any], None] | None = None  # --dry-run: each plan, with its order
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,10 @@ def _target(request: PushRequest, stack: ExitStack) -> _Target:
         return _Target(url, None, None if request.sandbox else stack.enter_context(Ledger.open(state_dir)))
     if request.sandbox:
         url, key = start_sandbox(stack)
-        if state_dir is None:  # a fresh sandbox each run: keep its ledger out of the real one
-            import tempfile
+        # a fresh sandbox each run: its ledger is thrown away with it, never the user's (ACORDERS_STATE_DIR)
+        import tempfile
 
-            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="acorders-sandbox-")))
+        state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="acorders-sandbox-")))
     else:
         account = request.settings.account()
         url, key = account.url, account.api_key
@@ -234,7 +235,7 @@ def run_push(
     """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went.
     A signal noted by ``interrupts`` stops the sending (send.py) and the run exits as the signal says."""
     interrupts = interrupts if interrupts is not None else Interrupts()
-    summary = PushSummary()
+    summary = PushSummary(dry_run=options.dry_run)
     results: list[PushResult] = []
     started = time.monotonic()
     docs = prepared.send
@@ -253,10 +254,12 @@ def run_push(
         emit(result)
     reporter.start(len(docs))
     if options.dry_run or pusher is None:
-        for result in plan_only(docs, account, ledger):
+        for doc, result in zip(docs, plan_only(docs, account, ledger), strict=True):
             if interrupts.count:
                 break
             emit(result)
+            if options.on_plan is not None:
+                options.on_plan(result, doc.order)
     else:
         _send(pusher, docs, options.workers, emit, interrupts, account=account, ledger=ledger)
         stats = getattr(pusher.client, "stats", None)

@@ -72,9 +72,8 @@ class TableReporter(BaseReporter):
             MofNCompleteColumn(),
             TextColumn(what),
             TimeElapsedColumn(),
-            *(
-                [TextColumn("ETA"), TimeRemainingColumn()] if what == "carts" else []
-            ),  # a backfill takes hours
+            # a push at the account's 5 requests/s (a backfill: hours) can take a while: say how long
+            *([TextColumn("ETA"), TimeRemainingColumn()] if what == "carts" else []),
             console=self.env.console(stderr=True),
             transient=True,
         )
@@ -236,11 +235,14 @@ def summary_line(summary: PushSummary) -> str:
     if summary.warnings:
         parts.append(f"{summary.warnings} warning{'s' if summary.warnings != 1 else ''}")
     status = "[green]✓[/]" if summary.ok else "[red]✗[/]"
-    line = (
-        f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
-        f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, "
-        f"{summary.rate_limited} rate-limited)"
-    )
+    done = f"{status} {', '.join(parts) or 'nothing to push'} in {summary.elapsed:.1f} s "
+    if summary.dry_run:  # a rate of 0.00 carts/s would read as a failure
+        line = done + "(dry run: no requests sent)"
+    else:
+        line = done + (
+            f"({summary.carts_per_second:.2f} carts/s, {summary.requests} requests, "
+            f"{summary.rate_limited} rate-limited)"
+        )
     if summary.stopped:
         from rich.markup import escape
 

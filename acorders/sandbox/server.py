@@ -6,6 +6,7 @@ pages, connections dropped after a commit) deterministically, on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import logging
@@ -21,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from acorders.errors import ConfigError
 
 from .api import Api
 from .knobs import SandboxConfig
@@ -151,6 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
         else:
             self._respond(status, payload, headers)
+        sb._told(record)
 
     def _answer(
         self, path: str, query: dict[str, str], body: Any, malformed: bool
@@ -214,8 +218,10 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         db: str = ":memory:",
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
+        self.log = log  # one line per request answered (acorders sandbox: stderr, as stripe-mock does)
         self.host = check_loopback(host)
         self.port = port
         self.store = Store(db)
@@ -322,6 +328,12 @@ class Sandbox:
         with self._lock:
             self.requests.append(record)
 
+    def _told(self, record: RequestRecord) -> None:
+        if self.log is not None:
+            ms = (time.time() - record.time) * 1000
+            dropped = " (connection dropped)" if record.dropped else ""
+            self.log(f"{record.method} {record.path} {record.status} {ms:.0f} ms{dropped}")
+
     def _take_fault(self) -> _Fault | None:
         with self._lock:
             if self._faults:
@@ -357,17 +369,30 @@ def serve(
     port: int = 8765,
     db: str = ":memory:",
     ready: Callable[[str], None] | None = None,
-) -> None:
-    """Serve until Ctrl-C (for ``acorders sandbox``); ``ready`` gets the URL once requests are accepted."""
-    sandbox = Sandbox(config, host=host, port=port, db=db)
-    sandbox.start()
+    log: Callable[[str], None] | None = None,
+) -> bool:
+    """Serve until Ctrl-C, then True (``acorders sandbox`` exits 130); ``ready`` gets the URL once
+    requests are accepted, ``log`` a line per request. A port already taken is a ConfigError (exit 3)
+    saying what to do, not an OSError to report."""
+    sandbox = Sandbox(config, host=host, port=port, db=db, log=log)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        sandbox.store.close()
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+            raise
+        why = "is in use" if exc.errno == errno.EADDRINUSE else "is not allowed to this user"
+        raise ConfigError(
+            f"cannot listen on {host} port {port}: the port {why}",
+            hint="pick another with --port N, or --port 0 for any free port",
+        ) from None
     try:
         if ready is not None:
             ready(sandbox.url)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        pass
+        return True
     finally:
         sandbox.stop()
         sandbox.store.close()
