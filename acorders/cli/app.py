@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from acorders import __version__
-from acorders.cli import account, convert, ledger, push, validate
+from acorders.cli import account, convert, ledger, preview, push, validate
 from acorders.cli.runtime import (
     EXIT_CODES_HELP,
     _state,
@@ -45,6 +45,7 @@ def _register(group: typer.Typer, func: Callable[..., int], name: str | None = N
 _register(app, validate.validate, epilog=EXIT_CODES_HELP)
 _register(app, validate.schema)
 _register(app, convert.convert, epilog=EXIT_CODES_HELP)
+_register(app, preview.preview, epilog=EXIT_CODES_HELP)
 _register(app, push.push, epilog=EXIT_CODES_HELP)
 _register(app, push.sandbox_command, "sandbox")
 _register(app, account.check)
