@@ -124,6 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         raw = self._read_body()
+        if url.path == "/favicon.ico" or (url.path == "/" and "text/html" in self.headers.get("Accept", "")):
+            self._dashboard(url.path)  # for a browser: not the API, so neither recorded nor rate limited
+            return
         malformed = False
         body: Any = None
         if raw.strip():
@@ -180,6 +183,15 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("sandbox failed on %s %s", self.command, path)
             return 500, {"message": "Internal sandbox error"}, headers, False
         return status, payload, headers, self.command in ("POST", "PUT") and sb._take_drop()
+
+    def _dashboard(self, path: str) -> None:
+        from .dashboard import answer
+
+        sb = self.server.sandbox
+        with sb._lock:
+            requests = list(sb.requests)
+        host = self.headers.get("Host")
+        self._respond(*answer(self.command, path, host, sb.store, requests, sb.config.api_key))
 
     def _respond(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str]) -> None:
         if isinstance(payload, str):
