@@ -38,6 +38,14 @@ SandboxOpt = Annotated[
     bool,
     typer.Option("--sandbox", help="Push to an embedded ActiveCampaign sandbox (no account needed)."),
 ]
+KeepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep",
+        help="With --sandbox: keep it running after the push and print its dashboard's address (Ctrl-C "
+        "to stop), to look at what arrived.",
+    ),
+]
 RateOpt = Annotated[
     float,
     typer.Option("--rate", min=0.1, rich_help_panel=SEND, help="Requests per second (the account allows 5)."),
@@ -130,6 +138,7 @@ def push(
     paths: Paths,
     dry_run: DryRunOpt = False,
     sandbox: SandboxOpt = False,
+    keep: KeepOpt = False,
     output: OutputOpt = Output.table,
     format: FormatOpt = None,
     strict: StrictOpt = False,
@@ -155,6 +164,10 @@ def push(
     env = environment()
     if conv is not None and (move_pushed is not None or move_failed is not None):
         raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    if keep and (not sandbox or dry_run):
+        raise UsageError(
+            "--keep keeps the sandbox of a push --sandbox running", hint="add --sandbox, drop --dry-run"
+        )
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -170,12 +183,31 @@ def push(
         on_skip=env.log,
         stdin=env.stdin,
         converter=conv,
+        keep=_keep_serving if keep else None,
     )
     reporter = build_reporter(output.value, env, quiet=quiet, key="results")
     outcome = run(request, reporter)
     for line in outcome.moves:
         env.log(line)
     return outcome.status
+
+
+def _keep_serving(dashboard: str) -> None:
+    """push --sandbox --keep: the push is done and reported; say where to look, then serve until Ctrl-C."""
+    env = environment()
+    env.log(f"sandbox dashboard: {dashboard} (the sandbox keeps running: Ctrl-C to stop)")
+    try:
+        wait_until_interrupted()
+    except KeyboardInterrupt:
+        env.log("sandbox stopped")
+
+
+def wait_until_interrupted() -> None:
+    """Sleep until Ctrl-C (tests replace it)."""
+    import time
+
+    while True:
+        time.sleep(3600)
 
 
 def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:

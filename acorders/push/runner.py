@@ -59,6 +59,9 @@ class PushRequest:
     stdin: IO[bytes] | None = None
     # push --from: lists the sources and makes their documents from a shop's export (acorders.convert)
     converter: Any = None
+    # push --sandbox --keep: called with the sandbox dashboard's address once the push is reported, and the
+    # sandbox stops when it returns (the CLI waits there for Ctrl-C)
+    keep: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -110,6 +113,8 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
         moves = spool.Moves()
         if moving:
             moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed, read)
+        if request.keep is not None and request.sandbox and not options.dry_run:
+            request.keep(target.url + "/")
     if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
         status = ExitStatus.TEMPORARY
     return PushOutcome(summary, status, results, moves.lines)
