@@ -162,12 +162,7 @@ def push(
     from acorders.report import build_reporter
 
     env = environment()
-    if conv is not None and (move_pushed is not None or move_failed is not None):
-        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
-    if keep and (not sandbox or dry_run):
-        raise UsageError(
-            "--keep keeps the sandbox of a push --sandbox running", hint="add --sandbox, drop --dry-run"
-        )
+    _check_push_options(conv is not None, move_pushed or move_failed, keep and (not sandbox or dry_run))
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -185,11 +180,19 @@ def push(
         converter=conv,
         keep=_keep_serving if keep else None,
     )
-    reporter = build_reporter(output.value, env, quiet=quiet, key="results")
-    outcome = run(request, reporter)
+    outcome = run(request, build_reporter(output.value, env, quiet=quiet, key="results"))
     for line in outcome.moves:
         env.log(line)
     return outcome.status
+
+
+def _check_push_options(converted: bool, moving: Path | None, keep_without_sandbox: bool) -> None:
+    if converted and moving is not None:
+        raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    if keep_without_sandbox:
+        raise UsageError(
+            "--keep keeps the sandbox of a push --sandbox running", hint="add --sandbox, drop --dry-run"
+        )
 
 
 def _keep_serving(dashboard: str) -> None:
