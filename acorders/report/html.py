@@ -119,6 +119,9 @@ def _item_row(item: Any, currency: Any) -> str:
     )
 
 
+_MINUS = "−"  # a discount is taken off
+
+
 def _totals(order: dict[str, Any]) -> str:
     currency = order.get("currency")
     rows = [
@@ -133,7 +136,8 @@ def _totals(order: dict[str, Any]) -> str:
     rows.append(("Total", "totalPrice"))
     out = "".join(
         f'<tr class="{"total" if key == "totalPrice" else key}"><td>{label}</td>'
-        f'<td class="num">{_text(money(order.get(key), currency))}</td></tr>'
+        f'<td class="num">{_MINUS if key == "discountAmount" else ""}{_text(money(order.get(key), currency))}'
+        "</td></tr>"
         for label, key in rows
     )
     return f'<table class="totals">{out}</table>'

@@ -63,12 +63,14 @@ def test_items_prices_quantities_and_totals(cart_order: dict[str, Any]) -> None:
 
 
 def test_a_jpy_cart_shows_yen_without_decimals(cart_order: dict[str, Any]) -> None:
-    cart_order.update(currency="JPY", totalPrice=3000, shippingAmount=0)
+    cart_order.update(currency="JPY", totalPrice=3000, shippingAmount=0, discountAmount=500, taxAmount=500)
     cart_order["orderProducts"] = [dict(cart_order["orderProducts"][1], price=1500, quantity=2)]
     cart = section(cart_order)
     assert cart.one(cls="price").text == "¥1,500"
     assert cart.one(cls="line-total").text == "¥3,000"
     assert cells(cart.one("tr", "total")) == ["Total", "¥3,000"]
+    assert cells(cart.one("tr", "discountAmount")) == ["Discount", "−¥500"]
+    assert cells(cart.one("tr", "taxAmount")) == ["Tax", "¥500"] and cart.all("tr", "shippingAmount") == []
 
 
 def test_everything_from_the_cart_is_escaped(cart_order: dict[str, Any]) -> None:
