@@ -267,6 +267,7 @@ def sandbox_command(
         env.log(f"acorders sandbox listening on {url} (Ctrl-C to stop)")
         shown = api_key if api_key == "sandbox" else "<the --api-key you gave>"
         env.log(f"  export ACTIVECAMPAIGN_URL={url} ACTIVECAMPAIGN_API_KEY={shown}")
+        env.log(f"  dashboard (read-only, for a browser on this machine): {url}/")
 
     serve(config, port=port, db=db, ready=ready)
     return ExitStatus.OK

@@ -4,10 +4,13 @@ state and times, each cart's preview) and the last requests, never a key; pushed
 from __future__ import annotations
 
 import http.client
+import re
+import signal
+import subprocess
 from pathlib import Path
 
 from acorders.sandbox import Sandbox
-from tests.helpers import SECRET_KEY, account_env, cart, sandbox, write_json
+from tests.helpers import SECRET_KEY, account_env, acorders_cmd, cart, sandbox, subprocess_env, write_json
 from tests.htmltree import Element, parse
 
 
@@ -92,3 +95,31 @@ def test_the_dashboard_is_read_only_loopback_and_never_shows_the_key() -> None:
         assert sb.count() == 2
     assert status == 200 and SECRET_KEY not in html
     assert [r[2] for r in rows(_panel(parse(html), "requests"))] == ["/api/3/<key>"]
+
+
+def test_acorders_sandbox_prints_the_dashboard_address(tmp_path: Path) -> None:
+    with sandbox() as placeholder:  # subprocess_env wants one; the command starts its own
+        env = subprocess_env(placeholder, tmp_path / "state", tmp_path)
+    env["ACORDERS_SANDBOX_KEY"] = SECRET_KEY
+    proc = subprocess.Popen(
+        acorders_cmd("sandbox", "--port", "0"), env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        lines = []
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "dashboard" in line:
+                break
+        found = re.search(r"dashboard .*: (http://127\.0\.0\.1:(\d+)/)$", lines[-1].strip())
+        assert found, lines
+        conn = http.client.HTTPConnection("127.0.0.1", int(found.group(2)), timeout=10)
+        conn.request("GET", "/", headers={"Accept": "text/html"})
+        answer = conn.getresponse()
+        html = answer.read().decode()
+        conn.close()
+        assert answer.status == 200 and "acorders sandbox" in html
+        assert SECRET_KEY not in "".join(lines) + html
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
