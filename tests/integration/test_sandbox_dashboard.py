@@ -4,9 +4,12 @@ state and times, each cart's preview) and the last requests, never a key; pushed
 from __future__ import annotations
 
 import http.client
+import os
 import re
+import select
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from acorders.sandbox import Sandbox
@@ -101,16 +104,10 @@ def test_acorders_sandbox_prints_the_dashboard_address(tmp_path: Path) -> None:
     with sandbox() as placeholder:  # subprocess_env wants one; the command starts its own
         env = subprocess_env(placeholder, tmp_path / "state", tmp_path)
     env["ACORDERS_SANDBOX_KEY"] = SECRET_KEY
-    proc = subprocess.Popen(
-        acorders_cmd("sandbox", "--port", "0"), env=env, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen(acorders_cmd("sandbox", "--port", "0"), env=env, stderr=subprocess.PIPE)
     try:
-        lines = []
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.append(line)
-            if "dashboard" in line:
-                break
+        text = _read_until(proc, "/\n", "dashboard", 30)
+        lines = text.splitlines()
         found = re.search(r"dashboard .*: (http://127\.0\.0\.1:(\d+)/)$", lines[-1].strip())
         assert found, lines
         conn = http.client.HTTPConnection("127.0.0.1", int(found.group(2)), timeout=10)
@@ -119,7 +116,20 @@ def test_acorders_sandbox_prints_the_dashboard_address(tmp_path: Path) -> None:
         html = answer.read().decode()
         conn.close()
         assert answer.status == 200 and "acorders sandbox" in html
-        assert SECRET_KEY not in "".join(lines) + html
+        assert SECRET_KEY not in text + html
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def _read_until(proc: subprocess.Popen[bytes], end: str, word: str, seconds: float) -> str:
+    """stderr until a line with ``word`` ends with ``end``: fails after ``seconds`` instead of hanging."""
+    assert proc.stderr is not None
+    fd, out, deadline = proc.stderr.fileno(), b"", time.monotonic() + seconds
+    while not (word in out.decode() and out.decode().endswith(end)):
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([fd], [], [], left)[0], f"no {word!r} line: {out.decode()!r}"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"stderr closed: {out.decode()!r}"
+        out += chunk
+    return out.decode()
