@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from acorders import __version__
-from acorders.cli import account, convert, init, ledger, push, validate, verify
+from acorders.cli import account, convert, init, ledger, preview, push, sandbox, validate, verify
 from acorders.cli.runtime import (
     EXIT_CODES_HELP,
     _state,
@@ -54,8 +54,9 @@ def _register(group: typer.Typer, func: Callable[..., int], name: str | None = N
 _register(app, validate.validate, epilog=EXIT_CODES_HELP)
 _register(app, validate.schema)
 _register(app, convert.convert, epilog=EXIT_CODES_HELP)
+_register(app, preview.preview, epilog=EXIT_CODES_HELP)
 _register(app, push.push, epilog=EXIT_CODES_HELP)
-_register(app, push.sandbox_command, "sandbox")
+_register(app, sandbox.sandbox_command, "sandbox")
 _register(app, init.init)
 _register(app, account.check)
 _register(connections_app, account.connections_list, "list")

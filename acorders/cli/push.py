@@ -24,16 +24,14 @@ from acorders.cli.options import (
     VerboseOpt,
 )
 from acorders.cli.runtime import environment, request_logger, settings, stdin_hint
-from acorders.errors import ExitStatus, UsageError
+from acorders.errors import UsageError
 
-SEND = "Sending"
-# acorders sandbox's key unless --api-key says otherwise: no word any record holds (the redaction of a key
-# named "sandbox" masked "service": "sandbox"), and long enough to be masked like a real one
-SANDBOX_KEY = "acorders-sandbox-key-0c5e2a9f"
 MOVE_CONVERTED = (
     "--move-pushed and --move-failed move files whose content was sent as it is; with --from, what is "
     "sent is converted from the file"
 )
+
+SEND = "Sending"
 
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Validate and show what would be sent; no network.")
@@ -41,6 +39,14 @@ DryRunOpt = Annotated[
 SandboxOpt = Annotated[
     bool,
     typer.Option("--sandbox", help="Push to an embedded ActiveCampaign sandbox (no account needed)."),
+]
+KeepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep",
+        help="With --sandbox: keep it running after the push and print its dashboard's address (Ctrl-C "
+        "to stop), to look at what arrived.",
+    ),
 ]
 RateOpt = Annotated[
     float,
@@ -99,65 +105,6 @@ UntilOpt = Annotated[
         "--until", rich_help_panel=HISTORY, help="With --historical: orders created up to this date."
     ),
 ]
-ServePortOpt = Annotated[
-    int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
-]
-ServeDbOpt = Annotated[str, typer.Option("--db", help="SQLite file to keep data in (default: in memory).")]
-ServeApiKeyOpt = Annotated[
-    str, typer.Option("--api-key", envvar="ACORDERS_SANDBOX_KEY", help="The key clients must send.")
-]
-ServeStrictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--strict",
-        help="Reject what the API document requires: unknown connection and customer ids, "
-        "externalcheckoutid without abandonedDate, a connection without logoUrl/linkUrl.",
-    ),
-]
-ServeRateOpt = Annotated[
-    float, typer.Option("--rate", min=0, help="Requests per second before 429 (0: no limit).")
-]
-ServeLatencyOpt = Annotated[float, typer.Option("--latency", min=0, help="Seconds added to every response.")]
-ServeLimiterOpt = Annotated[
-    str,
-    typer.Option(
-        "--limiter",
-        help="Shape of the rate limit: bucket (bursts of --rate, then a trickle), sliding (at most --rate in "
-        "any 1 s) or fixed (--rate per clock second).",
-    ),
-]
-ServeJitterOpt = Annotated[
-    float, typer.Option("--jitter", min=0, help="Vary --latency uniformly by +- this many seconds.")
-]
-ServeDocumentedOpt = Annotated[
-    bool,
-    typer.Option(
-        "--documented/--no-documented",
-        help="Answer as the API document's examples: dates in --zone, POST /connections 200, an "
-        "account-level customer per email. --no-documented answers as acorders' own tests expect.",
-    ),
-]
-ServeZoneOpt = Annotated[
-    str, typer.Option("--zone", help="The account's time zone for --documented dates (IANA name or -05:00).")
-]
-ServeFailRateOpt = Annotated[
-    float, typer.Option("--fail-rate", min=0, max=1, help="Share of requests answered 503.")
-]
-ServeDuplicatesOpt = Annotated[
-    str,
-    typer.Option(
-        "--duplicates", help="reject: 422 on a second cart with the same id; accept: create it silently."
-    ),
-]
-ServeDropAfterCommitOpt = Annotated[
-    float,
-    typer.Option(
-        "--drop-after-commit",
-        min=0,
-        max=1,
-        help="Share of writes committed, then answered by a dropped connection.",
-    ),
-]
 
 
 @with_convert_options
@@ -166,6 +113,7 @@ def push(
     paths: Paths,
     dry_run: DryRunOpt = False,
     sandbox: SandboxOpt = False,
+    keep: KeepOpt = False,
     output: OutputOpt = Output.table,
     format: FormatOpt = None,
     strict: StrictOpt = False,
@@ -187,12 +135,12 @@ def push(
     until: UntilOpt = None,
     conv: Any = None,  # the Converter of --from and its options (with_convert_options)
 ) -> int:
-    """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety).
-    --from converts a shop's export on the fly."""
+    """Validate, then send carts at the account's rate limit, exactly once (ledger, upserts, crash safety)."""
     from acorders.push.runner import PushRequest
 
     env = environment()
-    _check_push_options(ctx, sandbox=sandbox, converted=conv is not None, moving=(move_pushed, move_failed))
+    nothing_to_keep = keep and (not sandbox or dry_run)
+    _check_push_options(ctx, sandbox, conv is not None, (move_pushed, move_failed), nothing_to_keep)
     request = PushRequest(
         paths=paths,
         settings=settings(url=url, api_key=api_key, connection=connection, profile=profile),
@@ -206,10 +154,10 @@ def push(
         on_skip=env.log,
         stdin=env.stdin,
         converter=conv,
+        keep=_keep_serving if keep else None,
     )
-    return _run(
-        env, request, output, quiet=quiet, verbose=verbose, rate=rate, estimate=historical and dry_run
-    )
+    estimate = historical and dry_run  # a backfill's dry run says how long the real one will take
+    return _run(env, request, output, quiet=quiet, verbose=verbose, rate=rate, estimate=estimate)
 
 
 def _options(
@@ -282,13 +230,18 @@ THROWAWAY = (
 
 
 def _check_push_options(
-    ctx: typer.Context, *, sandbox: bool, converted: bool, moving: tuple[Path | None, Path | None]
+    ctx: typer.Context, sandbox: bool, converted: bool, moving: tuple[Path | None, Path | None], keep: bool
 ) -> None:
     """Combinations that cannot do what they say, refused as usage errors before anything is read.
     --sandbox picks the target itself: an --url or --api-key typed with it would be silently ignored.
-    From the environment they are the user's standing account, not a request for this run: no error."""
+    From the environment they are the user's standing account, not a request for this run: no error.
+    --keep keeps the sandbox of a real --sandbox push running; without one there is nothing to keep."""
     if converted and moving != (None, None):
         raise UsageError(MOVE_CONVERTED, hint="move the shop's export files yourself once the push is done")
+    if keep:
+        raise UsageError(
+            "--keep keeps the sandbox of a push --sandbox running", hint="add --sandbox, drop --dry-run"
+        )
     if not sandbox:
         return
     given = [
@@ -303,62 +256,19 @@ def _check_push_options(
         )
 
 
-def _check_sandbox_options(duplicates: str, limiter: str, zone: str) -> None:
-    """Say a bad choice before anything starts, as a usage error."""
-    from acorders.sandbox.limiters import SHAPES
-    from acorders.sandbox.records import account_zone
-
-    if duplicates not in ("reject", "accept"):
-        raise UsageError("--duplicates must be reject or accept")
-    if limiter not in SHAPES:
-        raise UsageError(f"--limiter must be {', '.join(SHAPES[:-1])} or {SHAPES[-1]}")
-    try:
-        account_zone(zone)
-    except ValueError as exc:
-        raise UsageError(f"--zone: {exc}") from None
-
-
-def sandbox_command(
-    port: ServePortOpt = 8765,
-    db: ServeDbOpt = ":memory:",
-    api_key: ServeApiKeyOpt = SANDBOX_KEY,
-    strict: ServeStrictOpt = False,
-    rate: ServeRateOpt = 5.0,
-    limiter: ServeLimiterOpt = "bucket",
-    latency: ServeLatencyOpt = 0.0,
-    jitter: ServeJitterOpt = 0.0,
-    fail_rate: ServeFailRateOpt = 0.0,
-    duplicates: ServeDuplicatesOpt = "reject",
-    drop_after_commit: ServeDropAfterCommitOpt = 0.0,
-    documented: ServeDocumentedOpt = True,
-    zone: ServeZoneOpt = "America/Chicago",
-) -> int:
-    """Serve an ActiveCampaign-compatible API on 127.0.0.1, to rehearse pushes and pipelines without an
-    account."""
-    from acorders.sandbox import SandboxConfig, serve
-
+def _keep_serving(dashboard: str) -> None:
+    """push --sandbox --keep: the push is done and reported; say where to look, then serve until Ctrl-C."""
     env = environment()
-    _check_sandbox_options(duplicates, limiter, zone)
-    config = SandboxConfig(
-        api_key=api_key,
-        rate=rate,
-        limiter=limiter,
-        latency=latency,
-        jitter=jitter,
-        strict=strict,
-        duplicates=duplicates,
-        fail_rate=fail_rate,
-        drop_after_commit=drop_after_commit,
-        documented=documented,
-        zone=zone,
-    )
+    env.log(f"sandbox dashboard: {dashboard} (the sandbox keeps running: Ctrl-C to stop)")
+    try:
+        wait_until_interrupted()
+    except KeyboardInterrupt:
+        env.log("sandbox stopped")
 
-    def ready(url: str) -> None:
-        env.log(f"acorders sandbox listening on {url} (Ctrl-C to stop)")
-        shown = api_key if api_key == SANDBOX_KEY else "<the --api-key you gave>"
-        env.log(f"  export ACTIVECAMPAIGN_URL={url} ACTIVECAMPAIGN_API_KEY={shown}")
 
-    if serve(config, port=port, db=db, ready=ready, log=env.log):  # True: stopped by Ctrl-C
-        env.log("interrupted: sandbox stopped")
-        return ExitStatus.INTERRUPTED
-    return ExitStatus.OK
+def wait_until_interrupted() -> None:
+    """Sleep until Ctrl-C (tests replace it)."""
+    import time
+
+    while True:
+        time.sleep(3600)

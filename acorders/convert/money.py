@@ -15,18 +15,13 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from acorders.currency import DEFAULT_EXPONENT as DEFAULT_EXPONENT  # re-exported: the table lives below
+from acorders.currency import EXPONENTS as EXPONENTS
+from acorders.currency import exponent_of
 from acorders.errors import ConversionError
 
 INT32_MAX = 2**31 - 1
 
-# ISO 4217 minor units that are not 2 (list one, 2025); every other active code has 2.
-_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(_ZERO.split(), 0),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-    **dict.fromkeys(["CLF", "UYW"], 4),
-}
-DEFAULT_EXPONENT = 2
 ROUNDINGS = {"half-even": ROUND_HALF_EVEN, "half-up": ROUND_HALF_UP}
 
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
@@ -35,14 +30,6 @@ _DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\Z")
 
 
 MoneyError = ConversionError  # an amount that cannot become minor units exactly
-
-
-def exponent_of(currency: str, overrides: Mapping[str, int] | None = None) -> int:
-    """The currency's minor-unit exponent: --exponent first, then ISO 4217."""
-    code = currency.upper()
-    if overrides and code in overrides:
-        return overrides[code]
-    return EXPONENTS.get(code, DEFAULT_EXPONENT)
 
 
 def parse_amount(value: Any, decimal_mark: str = ".") -> Decimal:

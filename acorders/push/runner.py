@@ -10,7 +10,7 @@ The CLI fills a PushRequest and renders the outcome; tests drive ``run`` directl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from acorders.errors import (
     UnavailableError,
     exit_status_for,
 )
-from acorders.load import STDIN, collect_sources, iter_sources
+from acorders.load import STDIN, Source, collect_sources, iter_sources
 from acorders.models import Action, PushResult, PushSummary, Severity, connection_of
 from acorders.push import backfill, spool
 from acorders.push.customers import CustomerResolver
@@ -72,6 +72,9 @@ class PushRequest:
     stdin: IO[bytes] | None = None
     # push --from: lists the sources and makes their documents from a shop's export (acorders.convert)
     converter: Any = None
+    # push --sandbox --keep: called with the sandbox dashboard's address once the push is reported, and the
+    # sandbox stops when it returns (the CLI waits there for Ctrl-C)
+    keep: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -94,15 +97,9 @@ class _Target:
 def run(request: PushRequest, reporter: Any) -> PushOutcome:
     """Validate, plan against the ledger, send what changed, report every cart, then move settled files."""
     options = request.options
-    # listed first only where the list is needed: stdin is read in order, and moving files needs them all
-    moving = options.move_pushed is not None or options.move_failed is not None
-    listed_first = STDIN in request.paths or moving
-    lister = collect_sources if listed_first else iter_sources
-    if request.converter is not None:
-        lister = request.converter.sources
-    sources = lister(request.paths, request.fmt, on_skip=request.on_skip)
+    moving = (options.move_pushed is not None or options.move_failed is not None) and not options.dry_run
+    sources = _sources(request)
     validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
-    moving = moving and not options.dry_run
     with ExitStack() as stack:
         interrupts = stack.enter_context(Interrupts().installed())
         try:
@@ -138,9 +135,22 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
         moves = spool.Moves()
         if moving:
             moves = spool.move_settled(sources, results, options.move_pushed, options.move_failed, read)
+        if request.keep is not None and request.sandbox and not options.dry_run:
+            request.keep(target.url + "/")
     if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
         status = ExitStatus.TEMPORARY
     return PushOutcome(summary, status, results, moves.lines)
+
+
+def _sources(request: PushRequest) -> Iterable[Source]:
+    """Listed first only where the list is needed (stdin is read in order, and moving files needs them
+    all); a directory still being walked otherwise, so checking starts at once. --from: the converter's."""
+    options = request.options
+    moving = options.move_pushed is not None or options.move_failed is not None
+    lister = collect_sources if STDIN in request.paths or moving else iter_sources
+    if request.converter is not None:
+        lister = request.converter.sources
+    return lister(request.paths, request.fmt, on_skip=request.on_skip)
 
 
 def _stopped_before_sending(reporter: Any, interrupts: Interrupts) -> PushOutcome:

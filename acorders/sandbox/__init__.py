@@ -9,7 +9,8 @@ changes the account behind a client's back (duplicates, deletions, drift) for ve
 """
 
 from .knobs import SandboxConfig
-from .server import RequestRecord, Sandbox, serve
+from .server import RequestRecord, Sandbox
+from .serving import serve
 from .store import Store
 
 __all__ = ["RequestRecord", "Sandbox", "SandboxConfig", "Store", "serve"]

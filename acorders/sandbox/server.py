@@ -6,7 +6,6 @@ pages, connections dropped after a commit) deterministically, on 127.0.0.1 only.
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import json
 import logging
@@ -22,8 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from acorders.errors import ConfigError
 
 from .api import Api
 from .knobs import SandboxConfig
@@ -127,6 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         raw = self._read_body()
+        if url.path == "/favicon.ico" or (url.path == "/" and "text/html" in self.headers.get("Accept", "")):
+            self._dashboard(url.path)  # for a browser: not the API, so neither recorded nor rate limited
+            return
         malformed = False
         body: Any = None
         if raw.strip():
@@ -184,6 +184,15 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("sandbox failed on %s %s", self.command, path)
             return 500, {"message": "Internal sandbox error"}, headers, False
         return status, payload, headers, self.command in ("POST", "PUT") and sb._take_drop()
+
+    def _dashboard(self, path: str) -> None:
+        from .dashboard import answer
+
+        sb = self.server.sandbox
+        with sb._lock:
+            requests = list(sb.requests)
+        host = self.headers.get("Host")
+        self._respond(*answer(self.command, path, host, sb.store, requests, sb.config.api_key))
 
     def _respond(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str]) -> None:
         if isinstance(payload, str):
@@ -361,38 +370,3 @@ class Sandbox:
     def _closed(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.pop(sock, None)
-
-
-def serve(
-    config: SandboxConfig,
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    db: str = ":memory:",
-    ready: Callable[[str], None] | None = None,
-    log: Callable[[str], None] | None = None,
-) -> bool:
-    """Serve until Ctrl-C, then True (``acorders sandbox`` exits 130); ``ready`` gets the URL once
-    requests are accepted, ``log`` a line per request. A port already taken is a ConfigError (exit 3)
-    saying what to do, not an OSError to report."""
-    sandbox = Sandbox(config, host=host, port=port, db=db, log=log)
-    try:
-        sandbox.start()
-    except OSError as exc:
-        sandbox.store.close()
-        if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
-            raise
-        why = "is in use" if exc.errno == errno.EADDRINUSE else "is not allowed to this user"
-        raise ConfigError(
-            f"cannot listen on {host} port {port}: the port {why}",
-            hint="pick another with --port N, or --port 0 for any free port",
-        ) from None
-    try:
-        if ready is not None:
-            ready(sandbox.url)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        return True
-    finally:
-        sandbox.stop()
-        sandbox.store.close()

@@ -24,7 +24,7 @@ def test_a_key_of_a_real_length_is_still_masked() -> None:
 def test_the_sandbox_command_default_key_cannot_collide_with_data() -> None:
     import inspect
 
-    from acorders.cli.push import sandbox_command
+    from acorders.cli.sandbox import sandbox_command
     from acorders.sandbox.accounts import __file__ as accounts_file
     from acorders.sandbox.api import __file__ as api_file
 
