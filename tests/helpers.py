@@ -144,3 +144,23 @@ class Recorder:
 
     def finish(self, summary: Any) -> None:
         self.summary = summary
+
+
+def read_until(fd: int, wanted: bytes, timeout: float = 30) -> bytes:
+    """What a pseudo-terminal's other end shows until ``wanted`` appears (or it closes, or time is up)."""
+    import select
+    import time
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen

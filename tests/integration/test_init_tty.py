@@ -4,32 +4,15 @@ asks for the URL, then the key without echoing it, verifies them and writes the 
 from __future__ import annotations
 
 import os
-import select
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, SECRET_KEY, sandbox
+from tests.helpers import ROOT, SECRET_KEY, read_until, sandbox
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pty")
-
-
-def _read_until(fd: int, wanted: bytes, timeout: float = 30) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
 
 
 def _wait(pid: int, timeout: float = 30) -> int:
@@ -57,14 +40,14 @@ def test_init_asks_and_never_echoes_the_key(tmp_path: Path) -> None:
             finally:
                 os._exit(127)
         try:
-            shown = _read_until(fd, b"URL")
+            shown = read_until(fd, b"URL")
             assert b"API URL" in shown, shown
             os.write(fd, sb.url.encode() + b"\r")
-            shown = _read_until(fd, b"not shown")
+            shown = read_until(fd, b"not shown")
             time.sleep(1)  # the prompt is written just before echo goes off: type as a person would, after
             os.write(fd, SECRET_KEY.encode() + b"\r")
-            shown += _read_until(fd, b"wrote")
-            shown += _read_until(fd, b"\n", timeout=5)
+            shown += read_until(fd, b"wrote")
+            shown += read_until(fd, b"\n", timeout=5)
             status = _wait(pid)
         finally:
             os.close(fd)

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.helpers import ROOT
-
-
-def _read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
+from tests.helpers import ROOT, read_until
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
@@ -45,7 +27,7 @@ def test_stdin_on_a_terminal_says_so_and_one_ctrl_d_ends_it(tmp_path) -> None:
     )
     os.close(child)
     try:
-        shown = _read_until(main, b"Ctrl-D", 30)
+        shown = read_until(main, b"Ctrl-D", 30)
         assert b"reading stdin (Ctrl-D to end)" in shown, shown
         os.write(main, b"\x04")  # one Ctrl-D on an empty line
         proc.wait(timeout=20)
