@@ -21,7 +21,7 @@ from acorders.convert.maps import ConvertMap
 from acorders.convert.records import ConvertOptions, Skip, clock, convert_record, record_id
 from acorders.errors import ConversionError
 from acorders.load import Source, base, load_source
-from acorders.load.json_parse import parse_ndjson
+from acorders.load.json_parse import ndjson_lines, parse_ndjson
 from acorders.models import Document, Finding, Origin
 
 _decoder = json.JSONDecoder()
@@ -241,8 +241,8 @@ class Line(NamedTuple):
 
 
 def _lines(source: Source, cmap: ConvertMap) -> Iterator[Any]:
-    """parse_ndjson's walk over the lines without the parsing: blank lines skipped, a line too long and
-    an empty file said as the load stage says them."""
+    """The load stage's walk over the lines (json_parse.ndjson_lines), without its parsing: workers parse
+    and convert them."""
     assert source.path is not None
     try:
         fh = open(source.path, "rb")  # noqa: SIM115 (an open failure is the load stage's to say)
@@ -250,22 +250,8 @@ def _lines(source: Source, cmap: ConvertMap) -> Iterator[Any]:
         yield from _records(source, cmap, None)  # the load stage says why, in its words
         return
     with fh:
-        number, any_line = 0, False
         try:
-            while raw := fh.readline(base.MAX_LINE_BYTES + 1):
-                number += 1
-                if len(raw) > base.MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    # the load stage's words for it (the first of what it says of this line alone)
-                    yield next(iter(parse_ndjson(source.name, io.BytesIO(raw), number)))
-                    while raw and not raw.endswith(b"\n"):  # skip the rest of that line
-                        raw = fh.readline(base.MAX_LINE_BYTES)
-                    continue
-                if not raw.strip():
-                    continue
-                any_line = True
-                yield Line(number, raw)
+            for line in ndjson_lines(source.name, fh):
+                yield line if isinstance(line, Document) else Line(*line)
         except OSError as exc:  # as load.read says an unreadable file
             yield base.failed(source.name, f"cannot read: {exc.strerror or exc}")
-            return
-    if not any_line:
-        yield from parse_ndjson(source.name, io.BytesIO(b""))

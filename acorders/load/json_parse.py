@@ -141,14 +141,12 @@ class _Lines(Protocol):
     def readline(self, size: int = -1, /) -> bytes: ...
 
 
-def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Document]:
-    """One document per non-blank line; a bad line is an error for that line only."""
+def ndjson_lines(name: str, fh: _Lines, first_line: int = 1) -> Iterator[tuple[int, bytes] | Document]:
+    """Each non-blank line with its number, unparsed; in their place, the finding of a line too long and
+    of a file with no line at all. Memory stays bounded however long the stream."""
     any_line = False
     lineno = first_line - 1
-    while True:
-        raw = fh.readline(base.MAX_LINE_BYTES + 1)
-        if not raw:
-            break
+    while raw := fh.readline(base.MAX_LINE_BYTES + 1):
         lineno += 1
         if len(raw) > base.MAX_LINE_BYTES and not raw.endswith(b"\n"):
             yield failed(name, f"line longer than {base.MAX_LINE_BYTES // 2**20} MiB", lineno)
@@ -158,6 +156,18 @@ def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Documen
         if not raw.strip():
             continue
         any_line = True
+        yield lineno, raw
+    if not any_line:
+        yield failed(name, "empty file: no documents")
+
+
+def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Document]:
+    """One document per non-blank line; a bad line is an error for that line only."""
+    for line in ndjson_lines(name, fh, first_line):
+        if isinstance(line, Document):
+            yield line
+            continue
+        lineno, raw = line
         value = fast_object(raw)
         if value is SLOW:
             try:
@@ -170,5 +180,3 @@ def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Documen
                 yield failed(name, message, lineno)
                 continue
         yield Document(Origin(name, lineno), value, text_hash=hash(raw))
-    if not any_line:
-        yield failed(name, "empty file: no documents")
