@@ -11,49 +11,49 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from acorders.convert import dates, fields, money
 from acorders.convert.fields import Context, _money, _string, blank, quantity, show, values
-from acorders.convert.maps import EACH, ConvertMap, FieldSpec, ListSpec
+from acorders.convert.maps import EACH, FieldSpec
 from acorders.errors import ConversionError
 
 Raw = Callable[[Any], "tuple[Any, str | None]"]  # fields.raw, bound to one spec
 Typed = Callable[[Any, Any, Context], Any]  # fields._typed, bound to one spec
-_MISSING: Any = object()
+MISSING: Any = object()
 
 
 def getter(path: tuple[str, ...]) -> Callable[[Any], Any] | None:
-    """The one value at a path without ``[]`` (``_MISSING`` when there is none), as ``values`` finds it;
+    """The one value at a path without ``[]`` (``MISSING`` when there is none), as ``values`` finds it;
     None for a path that ``values`` must walk (a ``[]``, or a digit that is not ASCII)."""
     if EACH in path or any(seg.isdigit() and not seg.isascii() for seg in path):
         return None
     if len(path) == 1 and not path[0].isdigit():
         key = path[0]
-        return lambda node: node.get(key, _MISSING) if isinstance(node, dict) else _MISSING
+        return lambda node: node.get(key, MISSING) if isinstance(node, dict) else MISSING
     steps = tuple((seg, int(seg) if seg.isdigit() else -1) for seg in path)
 
     def walk(node: Any) -> Any:
         for seg, index in steps:
             if isinstance(node, dict):
-                node = node.get(seg, _MISSING)
-                if node is _MISSING:
+                node = node.get(seg, MISSING)
+                if node is MISSING:
                     return node
             elif isinstance(node, list) and 0 <= index < len(node):
                 node = node[index]
             else:
-                return _MISSING
+                return MISSING
         return node
 
     return walk
 
 
-def _all(path: tuple[str, ...]) -> Callable[[Any], list[Any]]:
+def all_values(path: tuple[str, ...]) -> Callable[[Any], list[Any]]:
     """Every value at ``path``, as a list (``values``, with the single-value case made cheap)."""
     one = getter(path)
     if one is None:
         return lambda node: values(node, path)
-    return lambda node: [] if (found := one(node)) is _MISSING else [found]
+    return lambda node: [] if (found := one(node)) is MISSING else [found]
 
 
 def compile_raw(spec: FieldSpec) -> Raw:
@@ -64,7 +64,7 @@ def compile_raw(spec: FieldSpec) -> Raw:
         found = _first(spec)
     if spec.when is None:
         return found
-    when = _all(spec.when)
+    when = all_values(spec.when)
 
     def guarded(node: Any) -> tuple[Any, str | None]:
         if all(blank(v) for v in when(node)):
@@ -77,17 +77,17 @@ def compile_raw(spec: FieldSpec) -> Raw:
 def _first(spec: FieldSpec) -> Raw:
     """The first non-blank value of the spec's paths, or its const."""
     const = spec.const
-    shown = [(_all(p), show(p)) for p in spec.paths]
+    shown = [(all_values(p), show(p)) for p in spec.paths]
     singles = [(get, show(p)) for p in spec.paths if (get := getter(p)) is not None]
     if len(spec.paths) == 1 and len(spec.paths[0]) == 1 and singles:  # one key: the commonest spec
         key, where = spec.paths[0][0], singles[0][1]
         walk = singles[0][0]
 
         def one_key(node: Any) -> tuple[Any, str | None]:
-            value = node.get(key, _MISSING) if node.__class__ is dict else walk(node)
+            value = node.get(key, MISSING) if node.__class__ is dict else walk(node)
             if value.__class__ is str:
                 return (value, where) if value.strip() else (const, None)
-            return (value, where) if value is not _MISSING and not blank(value) else (const, None)
+            return (value, where) if value is not MISSING and not blank(value) else (const, None)
 
         return one_key
     if len(singles) == len(spec.paths):  # the usual case: no [] in any path
@@ -98,7 +98,7 @@ def _first(spec: FieldSpec) -> Raw:
                 if value.__class__ is str:  # the usual case, without blank()'s four comparisons
                     if value.strip():
                         return value, where
-                elif value is not _MISSING and not blank(value):
+                elif value is not MISSING and not blank(value):
                     return value, where
             return const, None
 
@@ -116,7 +116,7 @@ def _first(spec: FieldSpec) -> Raw:
 
 def _gathered(spec: FieldSpec) -> Raw:
     """Every non-blank value of every path (sum and join), or the const."""
-    shown = [(_all(p), show(p)) for p in spec.paths]
+    shown = [(all_values(p), show(p)) for p in spec.paths]
     const = spec.const
 
     def gathered(node: Any) -> tuple[Any, str | None]:
@@ -203,18 +203,18 @@ def _one_path(spec: FieldSpec, find: Raw, typed: Typed) -> Field | None:
     plain = spec.type == "string"
 
     def evaluate(node: Any, ctx: Context, where: str = "") -> Any:
-        value = node.get(key, _MISSING) if one_key and node.__class__ is dict else walk(node)
+        value = node.get(key, MISSING) if one_key and node.__class__ is dict else walk(node)
         if value.__class__ is str:
             if plain:
                 text = value.strip()
                 if text:
                     return text
-                value = _MISSING
+                value = MISSING
             elif not value.strip():
-                value = _MISSING
-        elif value is not _MISSING and blank(value):
-            value = _MISSING
-        if value is _MISSING:
+                value = MISSING
+        elif value is not MISSING and blank(value):
+            value = MISSING
+        if value is MISSING:
             if const is None:
                 return None
             value, at = const, where.rstrip(".") or None
@@ -228,62 +228,3 @@ def _one_path(spec: FieldSpec, find: Raw, typed: Typed) -> Field | None:
             raise
 
     return evaluate
-
-
-class CompiledList(NamedTuple):
-    """Line items or discounts: the list's accessor, its path as messages show it, each field's."""
-
-    items: Callable[[Any], list[Any]]
-    shown: str
-    fields: tuple[tuple[str, Field], ...]
-
-
-class CompiledMap(NamedTuple):
-    """Every spec of one map, compiled; ``convert_record`` reads records through it."""
-
-    cmap: ConvertMap
-    id: Raw
-    currency: Raw
-    completed: Raw | None
-    activity: Field | None
-    email: Field | None
-    order: tuple[tuple[str, Field], ...]
-    products: CompiledList | None
-    discounts: CompiledList | None
-
-
-def _list(spec: ListSpec | None) -> CompiledList | None:
-    if spec is None:
-        return None
-    return CompiledList(
-        _all(spec.path), show(spec.path), tuple((n, compile_field(f)) for n, f in spec.fields.items())
-    )
-
-
-def compile_map(cmap: ConvertMap) -> CompiledMap:
-    order = tuple((name, compile_field(spec)) for name, spec in cmap.order.items())
-    return CompiledMap(
-        cmap,
-        compile_raw(cmap.id),
-        compile_raw(cmap.currency),
-        None if cmap.completed is None else compile_raw(cmap.completed),
-        None if cmap.activity is None else compile_field(cmap.activity),
-        dict(order).get("email"),
-        order,
-        _list(cmap.products),
-        _list(cmap.discounts),
-    )
-
-
-_CACHE: dict[int, CompiledMap] = {}
-
-
-def compiled(cmap: ConvertMap) -> CompiledMap:
-    """The compiled form of ``cmap``, made once (a map is frozen; the entry keeps it alive, so its id
-    names it for as long as the entry is here)."""
-    entry = _CACHE.get(id(cmap))
-    if entry is None or entry.cmap is not cmap:
-        if len(_CACHE) >= 16:
-            _CACHE.clear()
-        entry = _CACHE[id(cmap)] = compile_map(cmap)
-    return entry

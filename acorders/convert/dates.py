@@ -23,7 +23,7 @@ from acorders.errors import ConversionError
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?P<offset>Z|[+-]\d{2}:?\d{2})?\Z", re.I
 )
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\Z")
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\Z")
 
 
 DateError = ConversionError  # a date that cannot become an RFC 3339 instant
@@ -48,7 +48,7 @@ def to_rfc3339(value: Any, source_tz: str | None, formats: Sequence[str] = (), *
     if not isinstance(value, str):
         raise DateError(f"date {value!r} is not text")
     text = value.strip()
-    if _RFC3339.match(text):
+    if RFC3339.match(text):
         return text  # already what the API takes: unchanged
     parsed = _parse(text, formats)
     if parsed.tzinfo is not None:

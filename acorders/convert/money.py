@@ -117,6 +117,22 @@ def plain_minor(text: str, currency: str, overrides: Mapping[str, int] | None = 
     return int(whole)
 
 
+def minor_text(text: str, exponent: int) -> int | None:
+    """``plain_minor`` for unsigned ASCII text ("49.99", "12.", ".5") with the exponent already looked up,
+    in integer arithmetic: the digits are the minor units, so nothing is rounded and no Decimal is made
+    (a converted cart has several amounts, and this is a quarter of plain_minor's cost). None for
+    anything else: signs, other digits, more decimals than the exponent, past int32."""
+    text = text.strip()
+    whole, _, frac = text.partition(".")
+    if len(frac) > exponent or not text.isascii():
+        return None
+    digits = whole + frac.ljust(exponent, "0")
+    if not digits.isdigit() or not (whole or frac):
+        return None
+    minor = int(digits)
+    return minor if minor <= INT32_MAX else None
+
+
 def _show(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from acorders.convert import dates
 from acorders.convert.catalog import Catalog
-from acorders.convert.compiled import CompiledList, CompiledMap, compiled
+from acorders.convert.codegen import CompiledList, CompiledMap, compiled
 from acorders.convert.fields import Context
 from acorders.convert.maps import ConvertMap
 from acorders.errors import ConversionError
@@ -53,7 +53,7 @@ def convert_record(
     record: Any, cmap: ConvertMap, opts: ConvertOptions, now: datetime
 ) -> dict[str, Any] | Skip:
     """The ecomOrder for ``record``; Skip for a record that must not be sent; ConversionError otherwise.
-    The map is read through its compiled accessors (compiled.py), made once per map."""
+    The map is read through its compiled form (codegen.py), made once per map."""
     if not isinstance(record, dict):
         raise ConversionError(f"a {cmap.name} record is an object; found {type(record).__name__}")
     cm = compiled(cmap)
@@ -61,11 +61,7 @@ def convert_record(
     email = cm.email(record, ctx) if cm.email is not None else None
     if email is None:
         return Skip("guest cart or order without an email: skipped (nothing to send it to)")
-    order: dict[str, Any] = {}
-    for name, get in cm.order:
-        value = email if name == "email" else get(record, ctx)
-        if value is not None:
-            order[name] = value
+    order = cm.fill(record, ctx, email)
     order["currency"] = ctx.currency
     if cm.products is not None:
         order["orderProducts"] = _items(record, cm.products, ctx, opts.catalog)
@@ -117,18 +113,7 @@ def _items(record: Any, spec: CompiledList, ctx: Context, catalog: Catalog | Non
     items = spec.items(record)
     if len(items) == 1 and isinstance(items[0], list):
         items = items[0]
-    out = []
-    for index, item in enumerate(items):
-        where = f"{spec.shown}[{index}]."
-        row = {}
-        for name, get in spec.fields:
-            value = get(item, ctx, where)
-            if value is not None:
-                row[name] = value
-        if catalog is not None:
-            catalog.fill(row)
-        out.append(row)
-    return out
+    return spec.fill(items, ctx, catalog)
 
 
 def _show(delta: timedelta) -> str:
