@@ -7,7 +7,6 @@ cannot be read or parsed is the load stage's one error document, and the batch g
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +20,7 @@ from acorders.convert.maps import ConvertMap
 from acorders.convert.records import ConvertOptions, Skip, clock, convert_record, record_id
 from acorders.errors import ConversionError
 from acorders.load import Source, base, load_source
-from acorders.load.json_parse import ndjson_lines, parse_ndjson
+from acorders.load.json_parse import ndjson_lines, parse_line
 from acorders.models import Document, Finding, Origin
 
 _decoder = json.JSONDecoder()
@@ -220,17 +219,13 @@ class Converter:
         now = clock(self.opts)
         if not isinstance(item, Line):
             return [to_document(source, item, self.cmap, self.opts, now)]
-        out: list[Document] = []
-        for doc in parse_ndjson(source.name, io.BytesIO(item.raw), item.number):
-            if doc.data is None:
-                out.append(doc)
-            else:
-                line = doc.origin.line
-                out.extend(
-                    to_document(source, (line, r), self.cmap, self.opts, now)
-                    for r in split(doc.data, self.cmap)
-                )
-        return out
+        doc = parse_line(source.name, item.number, item.raw)
+        if doc.data is None:
+            return [doc]
+        return [
+            to_document(source, (item.number, r), self.cmap, self.opts, now)
+            for r in split(doc.data, self.cmap)
+        ]
 
 
 class Line(NamedTuple):

@@ -167,16 +167,18 @@ def parse_ndjson(name: str, fh: _Lines, first_line: int = 1) -> Iterator[Documen
         if isinstance(line, Document):
             yield line
             continue
-        lineno, raw = line
-        value = fast_object(raw)
-        if value is SLOW:
-            try:
-                text = decode(raw, lineno - 1)
-                value, end = json_value(text, skip_ws(text, 0))
-                if text[end:].strip(_WS):
-                    raise LoadError("not valid JSON: extra data after the object (one object per line)")
-            except LoadError as exc:
-                message = exc.message.replace("(line 1, column", "(column")
-                yield failed(name, message, lineno)
-                continue
-        yield Document(Origin(name, lineno), value, text_hash=hash(raw))
+        yield parse_line(name, *line)
+
+
+def parse_line(name: str, lineno: int, raw: bytes) -> Document:
+    """One NDJSON line (not blank, not too long: ndjson_lines saw to that) as its document."""
+    value = fast_object(raw)
+    if value is SLOW:
+        try:
+            text = decode(raw, lineno - 1)
+            value, end = json_value(text, skip_ws(text, 0))
+            if text[end:].strip(_WS):
+                raise LoadError("not valid JSON: extra data after the object (one object per line)")
+        except LoadError as exc:
+            return failed(name, exc.message.replace("(line 1, column", "(column"), lineno)
+    return Document(Origin(name, lineno), value, text_hash=hash(raw))

@@ -68,6 +68,12 @@ def compiled_closed() -> Any:
 
 
 @cache
+def required_of_order() -> frozenset[str]:
+    """The fields every order must have (both schemas say so): without one, neither can pass it."""
+    return frozenset(load_schema()["$defs"]["order"].get("required", ()))
+
+
+@cache
 def field_kinds() -> dict[str, dict[str, str]]:
     """For each object kind (order, orderProduct, orderDiscount, customer): field name -> the $defs name it
     refers to (or its JSON type). Messages and the unknown-field check are derived from this, not
