@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from typing import IO
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
 
 from acorders.load import base
 from acorders.load.base import LoadError, failed
@@ -12,6 +12,8 @@ from acorders.load.formats import load_stream, parse_whole
 from acorders.load.json_parse import SLOW, fast_object, parse_ndjson
 from acorders.load.sources import EXTENSIONS, Source
 from acorders.models import Document, Origin
+
+Loader = Callable[[Source, Any], Iterable[Document]]  # a source (and stdin) to its documents
 
 
 def load_source(source: Source, stdin: IO[bytes] | None = None) -> Iterable[Document]:
@@ -55,15 +57,22 @@ def _unreadable(name: str, exc: LoadError | OSError) -> Document:
     return failed(name, f"cannot read: {exc.strerror or exc}")
 
 
-def reread(origin: Origin) -> Document | None:
+def reread(origin: Origin, loader: Loader = load_source) -> Document | None:
     """The document at ``origin`` read again from its file (the batch duplicate check compares content
-    only when two texts differ, and push re-reads a document whose data stayed in a worker); None if gone."""
+    only when two texts differ, and push re-reads a document whose data stayed in a worker); None if gone.
+
+    ``loader`` must be the one that made the documents: convert's Converter for --from, whose documents
+    are the records converted (the load stage would give back the shop's raw record). A line may hold
+    several records: the one with the origin's record id is meant (any, for an origin that has none)."""
     if not os.path.isfile(origin.source):
         return None
     fmt = EXTENSIONS.get(os.path.splitext(origin.source)[1].lower(), "json")
-    for doc in load_source(Source(origin.source, origin.source, fmt)):
-        if doc.origin.line == origin.line and doc.order is not None:
+    for doc in loader(Source(origin.source, origin.source, fmt), None):
+        at = doc.origin
+        if at.line == origin.line and doc.order is not None and origin.record in (None, at.record):
             return doc
+        if at.line is not None and origin.line is not None and at.line > origin.line:
+            return None  # documents come in the order of their lines: it is not there
     return None
 
 

@@ -40,7 +40,11 @@ def prepare(
 ) -> Prepared:
     """Load and validate (on every core for many files) and settle the unchanged carts against one
     snapshot of the ledger, so a rerun over thousands of unchanged carts costs about a validate.
-    ``loader`` (push --from) makes the documents from a shop's export instead of the load stage."""
+    ``loader`` (push --from) makes the documents from a shop's export instead of the load stage; the
+    validator reads a document again through it too (a cart the batch holds twice, whose data stayed in
+    a worker, is sent as converted)."""
+    if loader is not None:
+        validator.loader = loader
     view = ledger.snapshot(account) if ledger is not None else None
 
     def classify(doc: Document) -> Any:  # runs in the worker processes

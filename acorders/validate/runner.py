@@ -20,7 +20,10 @@ def run(
     """validate PATH...: every document of every source, checked and handed to the reporter as it goes.
 
     Many files are checked on every core (parallel.py); the result is the same, in the same order.
-    ``loader`` (validate --from) makes the documents instead of the load stage: see check_sources."""
+    ``loader`` (validate --from) makes the documents instead of the load stage: see check_sources; the
+    validator reads a document again through it too."""
+    if loader is not None:
+        validator.loader = loader
     summary = ValidateSummary()
     reporter.start(len(sources) if isinstance(sources, Sized) else None)  # a walk still going has no count
 

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from acorders.load import reread
+from acorders.load.read import Loader
 from acorders.models import Document, Finding, Origin, Severity, blank
 from acorders.validate import batch, checks, schema, text
 from acorders.validate.messages import RESOLVED_AT_PUSH, schema_findings
@@ -24,10 +25,15 @@ class ValidateOptions(NamedTuple):
 
 
 class Validator:
-    """Checks documents one at a time; remembers ids across the batch for the duplicate check."""
+    """Checks documents one at a time; remembers ids across the batch for the duplicate check.
 
-    def __init__(self, options: ValidateOptions | None = None) -> None:
+    ``loader`` is what made the documents when it is not the load stage (--from: the Converter); a
+    document read again goes through it, so a converted cart is converted again, never taken for the
+    shop's raw record. validate's ``run`` and push's ``prepare`` set it from the loader they are given."""
+
+    def __init__(self, options: ValidateOptions | None = None, loader: Loader | None = None) -> None:
         self.options = options if options is not None else ValidateOptions()
+        self.loader = loader
         self._batch = batch.BatchIds(recheck=self._same_content)
         self._fields = schema.field_kinds()
         self._required = schema.required_of_order()
@@ -125,7 +131,7 @@ class Validator:
         return doc.data if doc is not None else None
 
     def _reread(self, origin: Origin) -> Document | None:
-        doc = reread(origin)
+        doc = reread(origin) if self.loader is None else reread(origin, self.loader)
         order = doc.order if doc is not None else None
         if order is not None and "connectionid" not in order and self.options.connection is not None:
             order["connectionid"] = self.options.connection
