@@ -12,6 +12,7 @@ from acorders.environment import Environment
 from acorders.report.base import BaseReporter, Reporter
 from acorders.report.stream import JsonReporter, NdjsonReporter, document_dict
 from acorders.report.table import (
+    COLLAPSE_NOTES,
     COLLAPSE_UNCHANGED,
     PROGRESS_MIN_ITEMS,
     TableReporter,
@@ -36,6 +37,7 @@ def build_reporter(output: str, env: Environment, *, quiet: bool = False, key: s
 
 
 __all__ = [
+    "COLLAPSE_NOTES",
     "COLLAPSE_UNCHANGED",
     "OUTPUTS",
     "PROGRESS_MIN_ITEMS",

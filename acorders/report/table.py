@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 COLLAPSE_UNCHANGED = 100  # a rerun over thousands of unchanged carts shows them as one row on a terminal
+COLLAPSE_NOTES = 100  # the same note on more documents than this is one row with their count (-o json: each)
 PROGRESS_MIN_ITEMS = 20  # below this a progress bar only flickers
 
 _ACTION_STYLE = {
@@ -48,6 +49,7 @@ class TableReporter(BaseReporter):
         super().__init__(env, quiet)
         self.key = key
         self._problems: list[tuple[Origin, Finding]] = []
+        self._notes: dict[tuple[str | None, str], list[int]] = {}  # note -> [documents, its first row]
         self._results: list[PushResult] = []
         self._unchanged: list[PushResult] = []
         self._progress: Any = None
@@ -87,8 +89,10 @@ class TableReporter(BaseReporter):
     def item(self, obj: Item) -> None:
         if isinstance(obj, Document):
             for f in obj.findings:
-                if not (self.quiet and f.severity is Severity.INFO):
+                if f.severity is not Severity.INFO:
                     self._problems.append((obj.origin, f))
+                elif not self.quiet:
+                    self._note(obj.origin, f)
         elif self.quiet and obj.action in _SUCCESS and not obj.warnings:
             return  # -q: only problems (a failure, a refusal, a warning) and the summary when there are any
         elif obj.action is Action.UNCHANGED and not obj.warnings:
@@ -103,7 +107,7 @@ class TableReporter(BaseReporter):
         shown = not self.quiet or not summary.ok or bool(summary.warnings)
         results = self._listed()
         if self.env.plain:  # a pipe, a file, cron mail: plain rows, and rich is not even loaded
-            lines = [_plain_problem(o, f) for o, f in self._problems] + [_plain_result(r) for r in results]
+            lines = [_plain_problem(o, f) for o, f in self._rows()] + [_plain_result(r) for r in results]
             write_plain(self.env.stdout, lines)
             if shown:
                 self.env.stdout.write(plain(line) + "\n")
@@ -111,7 +115,7 @@ class TableReporter(BaseReporter):
         console = self.env.console()
         if self.key == "documents":
             if self._problems:
-                print_rows(console, _PROBLEM_COLS, [_problem_row(o, f) for o, f in self._problems])
+                print_rows(console, _PROBLEM_COLS, [_problem_row(o, f) for o, f in self._rows()])
         elif results or len(self._unchanged) > COLLAPSE_UNCHANGED:
             rows = [_result_row(r) for r in results]
             if len(self._unchanged) > COLLAPSE_UNCHANGED:
@@ -119,6 +123,32 @@ class TableReporter(BaseReporter):
             print_rows(console, _RESULT_COLS, rows)
         if shown:
             console.print(line)
+
+    def _note(self, origin: Origin, f: Finding) -> None:
+        """A note (info) is a row, up to COLLAPSE_NOTES documents with the same one; then it is counted:
+        every converted cart says that push resolves its customerid, and 10,000 such rows say nothing more."""
+        seen = self._notes.get((f.path, f.message))
+        if seen is None:
+            self._notes[(f.path, f.message)] = [1, len(self._problems)]
+        else:
+            seen[0] += 1
+            if seen[0] > COLLAPSE_NOTES:
+                return
+        self._problems.append((origin, f))
+
+    def _rows(self) -> list[tuple[Origin | int, Finding]]:
+        """The problems in input order, a note on more than COLLAPSE_NOTES documents as one row, in place
+        of its first, with the count of documents instead of a source."""
+        counts = {first: n for n, first in self._notes.values() if n > COLLAPSE_NOTES}
+        if not counts:
+            return list(self._problems)
+        rows: list[tuple[Origin | int, Finding]] = []
+        for index, (origin, f) in enumerate(self._problems):
+            if index in counts:
+                rows.append((counts[index], f))
+            elif f.severity is not Severity.INFO or self._notes[(f.path, f.message)][0] <= COLLAPSE_NOTES:
+                rows.append((origin, f))
+        return rows
 
     def _listed(self) -> list[PushResult]:
         """Push results arrive as they finish: rows read in input order. Thousands of unchanged carts
@@ -142,8 +172,17 @@ def _cart(result: PushResult) -> str:
     return result.externalcheckoutid or result.externalid or ""
 
 
-def _plain_problem(origin: Origin, f: Finding) -> tuple[str, ...]:
-    return (str(origin), printable(f.path or ""), printable(f.message), f.severity.value)
+def _plain_problem(origin: Origin | int, f: Finding) -> tuple[str, ...]:
+    return (_source(origin), printable(f.path or ""), printable(_message(origin, f)), f.severity.value)
+
+
+def _source(origin: Origin | int) -> str:
+    """source:line, or for a note on many documents, how many."""
+    return f"{origin:,} documents" if isinstance(origin, int) else str(origin)
+
+
+def _message(origin: Origin | int, f: Finding) -> str:
+    return f"{f.message} (each row: -o json)" if isinstance(origin, int) else f.message
 
 
 def _plain_result(result: PushResult) -> tuple[str, ...]:
@@ -168,12 +207,13 @@ def _shown_origin(origin: Origin) -> Text:
     return Text(str(Origin(shown_path(origin.source), origin.line)))
 
 
-def _problem_row(origin: Origin, f: Finding) -> tuple[Text, ...]:
+def _problem_row(origin: Origin | int, f: Finding) -> tuple[Text, ...]:
     from rich.text import Text
 
     severity = Text(f.severity.value, style=_SEVERITY_STYLE[f.severity])
-    path, message = printable(f.path or ""), printable(shown_paths_in(f.message))
-    return (_shown_origin(origin), Text(path), Text(message), severity)
+    path, message = printable(f.path or ""), printable(shown_paths_in(_message(origin, f)))
+    source = Text(_source(origin), style="dim") if isinstance(origin, int) else _shown_origin(origin)
+    return (source, Text(path), Text(message), severity)
 
 
 def _result_row(result: PushResult) -> tuple[Text, ...]:

@@ -326,3 +326,60 @@ def test_a_few_unchanged_carts_are_listed() -> None:
     env = make_env(tty=False)
     _push_table(env, _unchanged(3))
     assert all(f"cart-{i}.json" in out(env) for i in range(3))
+
+
+NOTE = Finding("customerid", "customerid is missing: push looks it up", Severity.INFO)
+
+
+def _noted(n: int, *extra: Document) -> list[Document]:
+    docs = [Document(Origin("carts.ndjson", i + 1), {}, [NOTE]) for i in range(n)]
+    return [docs[0], *extra, *docs[1:]]
+
+
+def _validate_table(env: Environment, docs: list[Document], quiet: bool = False) -> None:
+    reporter = report.build_reporter("table", env, quiet=quiet)
+    summary = ValidateSummary(files=1)
+    for doc in docs:
+        summary.add(doc)
+        reporter.item(doc)
+    reporter.finish(summary)
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_the_same_note_on_many_documents_is_one_row_with_their_count(tty: bool) -> None:
+    """10,000 converted carts each say that push resolves their customerid: one row says it, in the place
+    of the first, with the count; a different note and every error and warning keep their rows."""
+    bad = Document(
+        Origin("bad.json", 3),
+        {},
+        [Finding("totalPrice", "required", Severity.ERROR), Finding("x", "other note", Severity.INFO)],
+    )
+    n = report.COLLAPSE_NOTES + 1
+    env = make_env(tty=tty)
+    _validate_table(env, _noted(n, bad))
+    text = ANSI.sub("", out(env))
+    assert f"{n:,} documents" in text and text.count("push looks it up") == 1
+    assert "carts.ndjson:2" not in text  # not one row each
+    assert "bad.json:3" in text and "required" in text and "other note" in text
+    assert text.index(f"{n:,} documents") < text.index("bad.json:3")  # where the first one was
+    assert "each row: -o json" in text
+
+
+def test_up_to_the_limit_each_document_keeps_its_note_row() -> None:
+    env = make_env(tty=False)
+    _validate_table(env, _noted(report.COLLAPSE_NOTES))
+    rows = out(env).splitlines()[:-1]
+    assert len(rows) == report.COLLAPSE_NOTES and rows[-1].startswith(f"carts.ndjson:{report.COLLAPSE_NOTES}")
+
+
+def test_json_lists_every_note() -> None:
+    env = make_env(tty=False)
+    reporter = report.build_reporter("json", env)
+    reporter.start(None)
+    docs = _noted(report.COLLAPSE_NOTES + 5)
+    summary = ValidateSummary(files=1)
+    for doc in docs:
+        summary.add(doc)
+        reporter.item(doc)
+    reporter.finish(summary)
+    assert out(env).count("push looks it up") == report.COLLAPSE_NOTES + 5
