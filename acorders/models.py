@@ -60,11 +60,17 @@ def _escape(char: str) -> str:
 
 
 class Origin(NamedTuple):
-    """Where a document came from, so every message can point at it."""
+    """Where a document came from, so every message can point at it, and so a document can be read again.
+
+    A line may hold several documents (a minified JSON array puts them all at line 1): ``ordinal`` tells
+    them apart, so that re-reading one (load.reread) never gives back another. The first of a line has
+    none: the origin of a document alone on its line is what it always was. It is not shown: the printed
+    origin, which users see and the ledger keeps, stays the file and the line."""
 
     source: str  # the path as the user gave it (what opens the file), or "<stdin>"
     line: int | None = None  # 1-based line where the document starts; None for a whole-file error
     record: str | None = None  # the shop record's own id, for a document that convert made from it
+    ordinal: int | None = None  # 0-based place among the documents that start on its line; None for 0
 
     def __str__(self) -> str:
         """For people and the ledger: the name escaped (display_name), the line, and the shop's record id

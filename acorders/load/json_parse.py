@@ -89,22 +89,28 @@ def json_value(text: str, start: int = 0) -> tuple[Any, int]:
 
 
 def parse_json(name: str, text: str) -> Iterator[Document]:
-    """One order, or an array of orders each with the line where it starts."""
+    """One order, or an array of orders each with the line where it starts, and its ordinal on that line
+    when the line holds several (a minified array holds them all)."""
     pos = skip_ws(text, 0)
     if text[pos] != "[":
         value, end = json_value(text, pos)
         _expect_end(text, end)
         return iter([Document(Origin(name, text.count("\n", 0, pos) + 1), value, text_hash=hash(text))])
     docs: list[Document] = []
-    line, counted = 1, 0
+    line, counted, ordinal = 1, 0, -1
     pos = skip_ws(text, pos + 1)
     if text.startswith("]", pos):
         raise LoadError("empty array: no documents")
     while True:
         value, end = json_value(text, pos)
-        line += text.count("\n", counted, pos)
+        newlines = text.count("\n", counted, pos)
+        if newlines:
+            line += newlines
+            ordinal = 0
+        else:
+            ordinal += 1
         counted = pos
-        docs.append(Document(Origin(name, line), value, text_hash=hash(text[pos:end])))
+        docs.append(Document(Origin(name, line, None, ordinal or None), value, text_hash=hash(text[pos:end])))
         pos = skip_ws(text, end)
         if text.startswith(",", pos):
             pos = skip_ws(text, pos + 1)

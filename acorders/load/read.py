@@ -63,13 +63,19 @@ def reread(origin: Origin, loader: Loader = load_source) -> Document | None:
 
     ``loader`` must be the one that made the documents: convert's Converter for --from, whose documents
     are the records converted (the load stage would give back the shop's raw record). A line may hold
-    several records: the one with the origin's record id is meant (any, for an origin that has none)."""
+    several documents: the one with the origin's ordinal on that line is meant (a minified JSON array),
+    and the one with the origin's record id (a converted record; any, for an origin that has none)."""
     if not os.path.isfile(origin.source):
         return None
     fmt = EXTENSIONS.get(os.path.splitext(origin.source)[1].lower(), "json")
     for doc in loader(Source(origin.source, origin.source, fmt), None):
         at = doc.origin
-        if at.line == origin.line and doc.order is not None and origin.record in (None, at.record):
+        if (
+            at.line == origin.line
+            and at.ordinal == origin.ordinal
+            and doc.order is not None
+            and origin.record in (None, at.record)
+        ):
             return doc
         if at.line is not None and origin.line is not None and at.line > origin.line:
             return None  # documents come in the order of their lines: it is not there

@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Mapping
 from functools import cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from acorders.models import (
@@ -58,9 +59,13 @@ class BatchIds:
     Carts are keyed by externalcheckoutid and orders by externalid, per connection, so a cart and the
     order it became may share a batch. Per id only a hash and the first origin are kept, in flat arrays
     (a dict for the first 32,768 ids, then 24 bytes an id: a stream of a million carts stays small). Texts
-    that differ
-    may still hold the same content (key order, spacing): then ``recheck`` compares the canonical content
-    of both, which is rare and so may re-read the files."""
+    that differ may still hold the same content (key order, spacing): then ``recheck`` compares the
+    canonical content of both, which is rare and so may re-read the files.
+
+    A packed origin keeps what re-reading needs: the source, the line and the ordinal on that line (a
+    minified JSON array starts every document at line 1). It drops a converted document's record id:
+    such documents have no text hash, so they are never re-read, but past 32,768 ids the message names
+    only their line."""
 
     SMALL = 1 << 15  # ids kept in a dict (~6 MB at most) before they move to the arrays
 
@@ -82,13 +87,14 @@ class BatchIds:
                 return []
             content, exact, first_origin = first
         else:
-            stored = self._table.setdefault(fp.key, fp.content, self._pack(origin, fp.exact))
+            packed = self._pack(origin, fp.exact)
+            stored = self._table.setdefault(fp.key, fp.content, packed, origin.ordinal or 0)
             if stored is None:
                 return []
-            content, meta = stored
+            content, meta, ordinal = stored
             exact = bool(meta & 1)
             line = (meta >> 1) & 0xFFFFFFFF
-            first_origin = Origin(self._sources[meta >> 33], line or None)
+            first_origin = Origin(self._sources[meta >> 33], line or None, None, ordinal or None)
         if content == fp.content and exact == fp.exact:
             return []
         if not (exact and fp.exact) and self._recheck is not None and self._recheck(first_origin, origin):
@@ -113,7 +119,7 @@ class BatchIds:
         self._small = None
         self._table.reserve(len(small))
         for key, (content, exact, origin) in small.items():
-            self._table.setdefault(key, content, self._pack(origin, exact))
+            self._table.setdefault(key, content, self._pack(origin, exact), origin.ordinal or 0)
 
 
 def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -123,12 +129,15 @@ def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 class _IdTable:
-    """id hash -> (content hash, packed origin): an open-addressing hash table in three int64 arrays,
-    because a dict of a million tuples costs ~200 bytes an entry and this 48 at the worst load factor."""
+    """id hash -> (content hash, packed origin, ordinal): an open-addressing hash table in int64 arrays,
+    because a dict of a million tuples costs ~200 bytes an entry and this 48 at the worst load factor.
+    The origins' ordinals (several documents on one line: a minified JSON array) have a fourth array,
+    made only once one is not 0: a batch without such lines does not pay for it."""
 
     def __init__(self) -> None:
         self._size = 0
         self._mask = 0  # no arrays until ids are reserved
+        self._ordinals: array[int] | None = None
 
     def reserve(self, ids: int) -> None:
         """Room for ``ids`` ids; called before the first setdefault."""
@@ -140,34 +149,41 @@ class _IdTable:
         self._keys = array("q", bytes(8 * capacity))
         self._contents = array("q", bytes(8 * capacity))
         self._metas = array("q", bytes(8 * capacity))
+        self._ordinals = None
 
-    def setdefault(self, key: int, content: int, meta: int) -> tuple[int, int] | None:
-        """Store (content, meta) under key unless present; return what was there, or None."""
+    def setdefault(self, key: int, content: int, meta: int, ordinal: int = 0) -> tuple[int, int, int] | None:
+        """Store (content, meta, ordinal) under key unless present; return what was there, or None."""
         key = _int64(key) or 1  # 0 marks an empty slot
         keys = self._keys
         slot = key & self._mask
         while True:
             found = keys[slot]
             if found == key:
-                return self._contents[slot], self._metas[slot]
+                ordinals = self._ordinals
+                return self._contents[slot], self._metas[slot], 0 if ordinals is None else ordinals[slot]
             if found == 0:
                 break
             slot = (slot + 1) & self._mask
         keys[slot] = key
         self._contents[slot] = _int64(content)
         self._metas[slot] = meta
+        if ordinal:
+            if self._ordinals is None:
+                self._ordinals = array("q", bytes(8 * len(keys)))
+            self._ordinals[slot] = ordinal
         self._size += 1
         if self._size * 2 > self._mask:
             self._grow()
         return None
 
     def _grow(self) -> None:
-        old = zip(self._keys, self._contents, self._metas, strict=True)
+        ordinals = repeat(0, len(self._keys)) if self._ordinals is None else self._ordinals
+        old = zip(self._keys, self._contents, self._metas, ordinals, strict=True)
         self._size = 0
         self._alloc((self._mask + 1) * 2)
-        for key, content, meta in old:
+        for key, content, meta, ordinal in old:
             if key:
-                self.setdefault(key, content, meta)
+                self.setdefault(key, content, meta, ordinal)
 
 
 def _int64(value: int) -> int:

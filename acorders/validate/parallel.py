@@ -28,7 +28,13 @@ _validators: dict[Any, Validator] = {}  # in a worker: options -> Validator
 Checked = tuple[Document, "Fingerprint | None", Any]
 Ids = tuple["str | None", "str | None"]
 Packed = tuple[
-    int, "int | None", "list[tuple[str | None, str, str]] | None", "tuple[Any, ...] | None", Any, "Ids | None"
+    int,
+    "int | None",
+    "list[tuple[str | None, str, str]] | None",
+    "tuple[Any, ...] | None",
+    Any,
+    "Ids | None",
+    "int | None",
 ]
 
 
@@ -117,6 +123,7 @@ def _check(task: tuple[Any, Sequence[tuple[Any, ...]] | None]) -> list[Packed]:
                     packed_fp,
                     None if extra is None else _run_extra(extra, doc),
                     None if findings is None or doc.valid else _ids(doc),  # only invalid ones: cheap
+                    doc.origin.ordinal,  # several documents on one line (a minified array): which one
                 )
             )
     return out
@@ -150,10 +157,10 @@ def named(ids: Ids) -> dict[str, str]:
 
 
 def _unpack(chunk: Sequence[Source], packed: Packed) -> Checked:
-    index, line, findings, fp, extra, ids = packed
+    index, line, findings, fp, extra, ids, ordinal = packed
     found = [Finding(p, m, Severity(s)) for p, m, s in findings] if findings else []
     return (
-        Document(Origin(chunk[index].name, line), None if ids is None else named(ids), found),
+        Document(Origin(chunk[index].name, line, None, ordinal), None if ids is None else named(ids), found),
         None if fp is None else Fingerprint(*fp),
         extra,
     )
