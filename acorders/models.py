@@ -225,6 +225,7 @@ class ValidateSummary:
     invalid: int = 0
     warnings: int = 0
     files: int = 0
+    stopped: str | None = None  # why the run stopped before its end (Ctrl-C, an error), if it did
 
     def add(self, doc: Document) -> None:
         self.documents += 1
@@ -239,7 +240,7 @@ class ValidateSummary:
 
     @property
     def ok(self) -> bool:
-        return self.invalid == 0
+        return self.invalid == 0 and self.stopped is None
 
     @property
     def status(self) -> ExitStatus:
@@ -252,6 +253,7 @@ class ValidateSummary:
             "invalid": self.invalid,
             "warnings": self.warnings,
             "files": self.files,
+            **({"stopped": self.stopped} if self.stopped is not None else {}),  # a run that ended: no key
         }
 
 
