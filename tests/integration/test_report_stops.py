@@ -18,13 +18,16 @@ from typing import Any
 
 import pytest
 
+from acorders.config import Settings
 from acorders.environment import Environment
-from acorders.errors import TerminateRequest, UsageError
+from acorders.errors import ConfigError, LedgerError, TerminateRequest, UsageError
 from acorders.load import Source, collect_sources
+from acorders.push.runner import PushOptions, PushRequest
+from acorders.push.runner import run as push_run
 from acorders.report import build_reporter
 from acorders.validate import ValidateOptions, Validator
 from acorders.validate import run as validate_run
-from tests.helpers import write_carts
+from tests.helpers import KEY, cart, records_per_checkout, sandbox, write_carts, write_json
 
 N = 12
 REASONS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
@@ -209,3 +212,131 @@ def test_validate_stopped_by_an_error_after_some_results(tmp_path: Path, output:
         assert len(items) == 2
         stopped = ndjson_summary(err)["summary"]["stopped"]  # before: no summary line
     assert str(exc) in stopped
+
+
+# --------------------------------------------------------------------------- push
+
+
+class SignallingStdin(io.BytesIO):
+    """stdin that sends this process ``signum`` as it is first read: a push stopped while validating."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(json.dumps(cart(0)).encode() + b"\n")
+        self.signum = signum
+
+    def read(self, size: int | None = -1) -> bytes:
+        os.kill(os.getpid(), self.signum)
+        return super().read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        os.kill(os.getpid(), self.signum)
+        return super().readline(size)
+
+
+def push(
+    tmp_path: Path,
+    output: str,
+    stream: io.StringIO,
+    *,
+    paths: list[str] | None = None,
+    state_dir: Path | None = None,
+    stdin: Any = None,
+    summary_signal: bool = False,
+) -> tuple[Any, str, str]:
+    """(the outcome, or what escaped push.run; stdout; stderr), against a fresh sandbox."""
+    if paths is None:
+        write_carts(tmp_path / "outbox", N)
+        paths = [str(tmp_path / "outbox")]
+    env = Environment(stdin=None, stdout=stream, stderr=io.StringIO())
+    reporter = build_reporter(output, env, key="results")
+    if summary_signal:
+        assert isinstance(stream, SignallingStream)
+        reporter = at_the_summary(reporter, stream)
+    with sandbox() as sb:
+        request = PushRequest(
+            paths=paths,
+            settings=Settings(url=sb.url, api_key=KEY),
+            rate=1000,
+            state_dir=state_dir or tmp_path / "state",
+            options=PushOptions(workers=2),
+            stdin=stdin,
+        )
+        try:
+            outcome: Any = push_run(request, reporter)
+        except BaseException as exc:
+            outcome = exc
+        assert all(n == 1 for n in records_per_checkout(sb).values())
+    return outcome, stream.getvalue(), env.stderr.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("output", ["json", "ndjson"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_push_stopped_while_validating_writes_a_complete_report(
+    tmp_path: Path, signum: int, output: str
+) -> None:
+    outcome, out, err = push(tmp_path, output, io.StringIO(), paths=["-"], stdin=SignallingStdin(signum))
+    assert outcome.status == (130 if signum == signal.SIGINT else 143)
+    if output == "json":
+        report = json.loads(out)
+        assert report["results"] == [] and report["ok"] is False
+        stopped = report["summary"]["stopped"]
+    else:
+        assert out == ""
+        stopped = ndjson_summary(err)["summary"]["stopped"]
+    assert REASONS[signum] in stopped and "before anything was sent" in stopped
+
+
+@pytest.mark.parametrize("output", ["json", "ndjson"])
+def test_push_whose_ledger_cannot_be_opened_still_writes_its_report(tmp_path: Path, output: str) -> None:
+    not_a_dir = tmp_path / "state-is-a-file"
+    not_a_dir.write_text("x", encoding="utf-8")
+    escaped, out, err = push(tmp_path, output, io.StringIO(), state_dir=not_a_dir)
+    assert isinstance(escaped, ConfigError), escaped  # the CLI prints it with its hint, exit 3
+    if output == "json":
+        report = json.loads(out)  # before: nothing at all on stdout
+        assert report["results"] == [] and report["ok"] is False
+        stopped = report["summary"]["stopped"]
+    else:
+        assert out == ""
+        stopped = ndjson_summary(err)["summary"]["stopped"]  # before: no summary line
+    assert "cannot open the ledger" in stopped
+
+
+@pytest.mark.parametrize("output", ["json", "ndjson"])
+def test_push_stopped_by_a_ledger_error_after_the_first_results(
+    tmp_path: Path, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invalid carts are reported first; then the ledger fails as the push looks at what is new."""
+    import acorders.push.runner
+
+    write_carts(tmp_path / "outbox", 4)
+    write_json(tmp_path / "outbox" / "zz-invalid.json", cart("bad", email="not an email"))
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise LedgerError("the ledger could not be read: disk I/O error", hint="rerun")
+
+    monkeypatch.setattr(acorders.push.runner, "decide", failing)
+    escaped, out, err = push(tmp_path, output, io.StringIO(), paths=[str(tmp_path / "outbox")])
+    assert isinstance(escaped, LedgerError), escaped
+    items = parsed(output, out)
+    if output == "json":
+        assert [r["action"] for r in items[0]["results"]] == ["invalid"]  # before: array never closed
+        assert items[0]["ok"] is False
+        stopped = items[0]["summary"]["stopped"]
+    else:
+        assert [r["action"] for r in items] == ["invalid"]
+        stopped = ndjson_summary(err)["summary"]["stopped"]  # before: no summary line
+    assert "disk I/O error" in stopped
+
+
+@pytest.mark.parametrize("output", ["json", "ndjson"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_push_signal_during_the_summary_leaves_it_whole(tmp_path: Path, signum: int, output: str) -> None:
+    outcome, out, err = push(tmp_path, output, SignallingStream(signum), summary_signal=True)
+    assert not isinstance(outcome, BaseException), outcome
+    assert outcome.status == 0  # everything was pushed: the report says so, and so does the exit status
+    if output == "json":
+        report = json.loads(out)
+        assert len(report["results"]) == N and report["ok"] is True
+    else:
+        assert len(parsed(output, out)) == N and ndjson_summary(err)["ok"] is True
