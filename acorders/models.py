@@ -231,6 +231,7 @@ class ValidateSummary:
     invalid: int = 0
     warnings: int = 0
     files: int = 0
+    stopped: str | None = None  # why the run stopped before its end (Ctrl-C, an error), if it did
 
     def add(self, doc: Document) -> None:
         self.documents += 1
@@ -245,7 +246,7 @@ class ValidateSummary:
 
     @property
     def ok(self) -> bool:
-        return self.invalid == 0
+        return self.invalid == 0 and self.stopped is None
 
     @property
     def status(self) -> ExitStatus:
@@ -258,6 +259,7 @@ class ValidateSummary:
             "invalid": self.invalid,
             "warnings": self.warnings,
             "files": self.files,
+            **({"stopped": self.stopped} if self.stopped is not None else {}),  # a run that ended: no key
         }
 
 

@@ -3,7 +3,9 @@
 ``handle_errors`` wraps every command: it maps each exception to an exit status through
 ``acorders.errors.exit_status_for`` and prints a message with a hint, never a traceback (``--debug``
 shows it for unexpected errors). SIGTERM arrives as TerminateRequest, a KeyboardInterrupt: every command
-stops on it as on Ctrl-C, and exits 143.
+stops on it as on Ctrl-C, and exits 143. Whatever stops validate or push, their -o json is still one
+whole JSON document (ok: false, summary.stopped saying why) and their -o ndjson has its summary line:
+the runs end their own reports, ``end_report`` one that a command stopped before its run had it.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ def handle_errors(func: F) -> F:
         if kwargs.pop("debug", False):
             _state["debug"] = True
         env = environment()
+        report = _REPORTS.get(func.__name__), getattr(kwargs.get("output"), "value", None)
         if _state["started"] is not None:
             _state["started"]()
         try:
@@ -130,12 +133,15 @@ def handle_errors(func: F) -> F:
             _silence_stdout()
             raise typer.Exit(exit_status_for(exc)) from None
         except KeyboardInterrupt as exc:  # and TerminateRequest (SIGTERM), exit 143
+            end_report(env, *report, exc)
             env.log("terminated" if isinstance(exc, TerminateRequest) else "interrupted")
             raise typer.Exit(exit_status_for(exc)) from None
         except AcordersError as exc:  # run errors, and a cart error outside push (connections create)
+            end_report(env, *report, exc)
             error(env, exc.message, getattr(exc, "hint", None))
             raise typer.Exit(exit_status_for(exc)) from None
         except Exception as exc:
+            end_report(env, *report, exc)
             if _state["debug"]:
                 raise
             error(
@@ -148,6 +154,27 @@ def handle_errors(func: F) -> F:
 
     _with_debug_option(func, wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+# the commands whose -o json is one document of these items (-o ndjson: lines, and a summary on stderr)
+_REPORTS = {"validate": "documents", "push": "results"}
+
+
+def end_report(env: Environment, key: str | None, output: str | None, exc: BaseException) -> None:
+    """``exc`` stopped a command that reports: its -o json must still be one whole document (ok: false),
+    its -o ndjson still have its summary line. The run ends its own report (report.base.report_stop);
+    this ends one the command stopped before its run had it, or could: an empty one, saying why."""
+    if key is None or output not in ("json", "ndjson"):
+        return
+    from acorders.models import PushSummary, ValidateSummary
+    from acorders.report import build_reporter
+    from acorders.report.base import BaseReporter, report_stop
+
+    reporter: Any = BaseReporter.last_built
+    if reporter is None or reporter.env is not env:  # none yet for this command
+        reporter = build_reporter(output, env, key=key)
+    if not reporter.finished:
+        report_stop(reporter, ValidateSummary() if key == "documents" else PushSummary(), exc)
 
 
 def _silence_stdout() -> None:

@@ -3,7 +3,9 @@
 Where the carts go (the account, or a throwaway sandbox), the ledger and its lock (and the account's,
 locks.py), building the HTTP client only when something must be sent, and the spool moves afterwards.
 Ctrl-C and SIGTERM are handled here for the whole run (interrupts.py): before sending they stop it with an
-empty, complete report; from the first result on they wind the push down without tearing the report.
+empty, complete report; from the first result on they wind the push down without tearing the report. An
+error that ends the run (a ledger that cannot be opened, no API key) still ends the report, saying why,
+then goes on to the CLI.
 The CLI fills a PushRequest and renders the outcome; tests drive ``run`` directly.
 """
 
@@ -38,6 +40,7 @@ from acorders.push.locks import AccountLock
 from acorders.push.plan import decide, plan_only, result_for
 from acorders.push.prepare import Prepared, prepare
 from acorders.push.send import Pusher
+from acorders.report.base import report_stop
 from acorders.validate.validator import ValidateOptions, Validator
 
 
@@ -95,34 +98,21 @@ class _Target:
 
 
 def run(request: PushRequest, reporter: Any) -> PushOutcome:
-    """Validate, plan against the ledger, send what changed, report every cart, then move settled files."""
+    """Validate, plan against the ledger, send what changed, report every cart, then move settled files.
+    A run stopped before the first result still ends its report: empty, saying why."""
     options = request.options
     moving = (options.move_pushed is not None or options.move_failed is not None) and not options.dry_run
-    sources = _sources(request)
-    validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
     with ExitStack() as stack:
         interrupts = stack.enter_context(Interrupts().installed())
         try:
-            target = _target(request, stack)
-            # what each file is before it is read: only a file still exactly that is moved afterwards
-            read = spool.stamps(sources) if moving else {}
-            prepared = prepare(
-                sources,
-                validator,
-                target.url,
-                target.ledger,
-                request.stdin,
-                dry_run=options.dry_run,
-                loader=request.converter,
-            )
-            if options.historical:
-                prepared = backfill.arrange(prepared, options.since, options.until)
-            pusher = _pusher(request, target, prepared, stack)
-            if pusher is not None:
-                pusher.historical = options.historical
+            sources, target, read, prepared, pusher = _begin(request, stack, moving)
             interrupts.shielded = True  # from the first result on, a signal winds the push down (send.py)
         except KeyboardInterrupt:  # and TerminateRequest: nothing was sent yet; still one complete report
             return _stopped_before_sending(reporter, interrupts)
+        except Exception as exc:  # a ledger that cannot be opened, no API key, a path that is gone
+            interrupts.shielded = True
+            report_stop(reporter, PushSummary(), exc)
+            raise
         summary, status, results = run_push(
             prepared,
             pusher,
@@ -140,6 +130,34 @@ def run(request: PushRequest, reporter: Any) -> PushOutcome:
     if moves.failed and status in (ExitStatus.OK, ExitStatus.INVALID):  # as a failed cart: a rerun may do
         status = ExitStatus.TEMPORARY
     return PushOutcome(summary, status, results, moves.lines)
+
+
+def _begin(
+    request: PushRequest, stack: ExitStack, moving: bool
+) -> tuple[Iterable[Source], _Target, dict[str, spool.Stamp | None], Prepared, Pusher | None]:
+    """Everything before the first result: the sources, the target and its ledger, the documents checked
+    and planned, and the Pusher if anything is to be sent."""
+    options = request.options
+    sources = _sources(request)
+    validator = Validator(ValidateOptions(strict=request.strict, connection=request.settings.connection))
+    target = _target(request, stack)
+    # what each file is before it is read: only a file still exactly that is moved afterwards
+    read = spool.stamps(sources) if moving else {}
+    prepared = prepare(
+        sources,
+        validator,
+        target.url,
+        target.ledger,
+        request.stdin,
+        dry_run=options.dry_run,
+        loader=request.converter,
+    )
+    if options.historical:
+        prepared = backfill.arrange(prepared, options.since, options.until)
+    pusher = _pusher(request, target, prepared, stack)
+    if pusher is not None:
+        pusher.historical = options.historical
+    return sources, target, read, prepared, pusher
 
 
 def _sources(request: PushRequest) -> Iterable[Source]:
@@ -243,12 +261,12 @@ def run_push(
     interrupts: Interrupts | None = None,
 ) -> tuple[PushSummary, ExitStatus, list[PushResult]]:
     """push PATH...: report the invalid and the unchanged, send (or plan) the rest, and say how it went.
-    A signal noted by ``interrupts`` stops the sending (send.py) and the run exits as the signal says."""
+    A signal noted by ``interrupts`` stops the sending (send.py) and the run exits as the signal says; an
+    error that ends the run still ends the report, saying why, before it goes on to the caller."""
     interrupts = interrupts if interrupts is not None else Interrupts()
     summary = PushSummary(dry_run=options.dry_run)
     results: list[PushResult] = []
     started = time.monotonic()
-    docs = prepared.send
 
     def emit(result: PushResult) -> None:
         summary.add(result)
@@ -256,6 +274,35 @@ def run_push(
         reporter.item(result)
         reporter.advance()
 
+    try:
+        _report_and_send(prepared, pusher, options, reporter, emit, interrupts, summary, account, ledger)
+    except (KeyboardInterrupt, Exception) as exc:  # a ledger that fails as the push starts sending
+        summary.elapsed = time.monotonic() - started
+        interrupts.shielded = True
+        report_stop(reporter, summary, exc)
+        raise
+    summary.elapsed = time.monotonic() - started
+    stop = waited_too_long(pusher, pusher.stop) if pusher is not None else None
+    if stop is None and interrupts.count:
+        stop = interrupts.stop()
+    summary.stopped = stop.message if stop is not None else None
+    reporter.finish(summary)
+    return summary, exit_status(summary, stop), results
+
+
+def _report_and_send(
+    prepared: Prepared,
+    pusher: Pusher | None,
+    options: PushOptions,
+    reporter: Any,
+    emit: Callable[[PushResult], None],
+    interrupts: Interrupts,
+    summary: PushSummary,
+    account: str,
+    ledger: Ledger | None,
+) -> None:
+    """Every result but the summary: the invalid, the unchanged, then each cart sent (or planned)."""
+    docs = prepared.send
     for doc in prepared.invalid:
         emit(
             result_for(doc, Action.INVALID, errors=[f for f in doc.findings if f.severity is Severity.ERROR])
@@ -270,18 +317,11 @@ def run_push(
             emit(result)
             if options.on_plan is not None:
                 options.on_plan(result, doc.order)
-    else:
-        _send(pusher, docs, options.workers, emit, interrupts, account=account, ledger=ledger)
-        stats = getattr(pusher.client, "stats", None)
-        summary.requests = getattr(stats, "requests", 0)
-        summary.rate_limited = getattr(stats, "throttled", 0)
-    summary.elapsed = time.monotonic() - started
-    stop = waited_too_long(pusher, pusher.stop) if pusher is not None else None
-    if stop is None and interrupts.count:
-        stop = interrupts.stop()
-    summary.stopped = stop.message if stop is not None else None
-    reporter.finish(summary)
-    return summary, exit_status(summary, stop), results
+        return
+    _send(pusher, docs, options.workers, emit, interrupts, account=account, ledger=ledger)
+    stats = getattr(pusher.client, "stats", None)
+    summary.requests = getattr(stats, "requests", 0)
+    summary.rate_limited = getattr(stats, "throttled", 0)
 
 
 def _send(

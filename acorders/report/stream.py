@@ -35,7 +35,8 @@ def _json(obj: Any) -> str:
 
 
 class JsonReporter(BaseReporter):
-    """One JSON document, written as it goes: the items first, then ok and summary."""
+    """One JSON document, written as it goes: the items first, then ok and summary. Each item, and the end,
+    is one write: a run stopped between two of them still ends one whole document (``stop``)."""
 
     def __init__(self, env: Environment, quiet: bool = False, key: str = "documents") -> None:
         super().__init__(env, quiet)
@@ -43,17 +44,22 @@ class JsonReporter(BaseReporter):
         self._count = 0
 
     def item(self, obj: Item) -> None:
-        out = self.env.stdout
-        out.write(f'{{"{self.key}": [\n' if self._count == 0 else ",\n")
-        out.write(_json(_item_dict(obj)))
+        text = _json(_item_dict(obj))
+        self.env.stdout.write((f'{{"{self.key}": [\n' if self._count == 0 else ",\n") + text)
         self._count += 1
 
     def finish(self, summary: Summary) -> None:
+        if self.finished:  # ended already: one document, never two
+            return
         out = self.env.stdout
-        out.write(f'{{"{self.key}": [' if self._count == 0 else "\n")
         tail = {"ok": summary.ok, "summary": summary.as_dict()}
-        out.write("], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+        head = f'{{"{self.key}": [' if self._count == 0 else "\n"
+        out.write(head + "], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+        self.finished = True
         out.flush()
+
+    def stop(self, summary: Summary) -> None:
+        self.finish(summary)
 
 
 class NdjsonReporter(BaseReporter):
@@ -64,4 +70,10 @@ class NdjsonReporter(BaseReporter):
         self.env.stdout.flush()
 
     def finish(self, summary: Summary) -> None:
+        if self.finished:
+            return
+        self.finished = True
         self.env.log(json.dumps({"ok": summary.ok, "summary": summary.as_dict()}))
+
+    def stop(self, summary: Summary) -> None:
+        self.finish(summary)
