@@ -204,7 +204,7 @@ def _problem_texts(result: PushResult) -> list[str]:
 def _shown_origin(origin: Origin) -> Text:
     from rich.text import Text
 
-    return Text(str(Origin(shown_path(origin.source), origin.line)))
+    return Text(str(origin._replace(source=shown_path(origin.source))))  # the record id too (--from)
 
 
 def _problem_row(origin: Origin | int, f: Finding) -> tuple[Text, ...]:

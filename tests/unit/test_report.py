@@ -383,3 +383,13 @@ def test_json_lists_every_note() -> None:
         reporter.item(doc)
     reporter.finish(summary)
     assert out(env).count("push looks it up") == report.COLLAPSE_NOTES + 5
+
+
+def test_a_converted_documents_record_id_is_in_its_row_on_a_terminal_too() -> None:
+    """Issue 14: a finding points at the shop's record. The terminal's Source column rebuilt the origin
+    from its file and line alone, so the record id was shown in a log but not on a terminal."""
+    doc = Document(Origin("checkouts.ndjson", 3, "450789469"), {}, [Finding("email", "bad", Severity.ERROR)])
+    for tty in (True, False):
+        env = make_env(tty=tty)
+        _validate_table(env, [doc])
+        assert "checkouts.ndjson:3 (record 450789469)" in ANSI.sub("", out(env)), tty
