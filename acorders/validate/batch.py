@@ -102,8 +102,8 @@ class BatchIds:
         return [
             Finding(
                 fp.path,
-                f"{fp.field} {fp.value!r} is also at {first_origin} with different content; "
-                "both would be sent and the last one wins",
+                f"{fp.field} {fp.value!r} is also at {_place(first_origin, origin)} with different "
+                "content; both would be sent and the last one wins",
                 Severity.WARNING,
             )
         ]
@@ -120,6 +120,13 @@ class BatchIds:
         self._table.reserve(len(small))
         for key, (content, exact, origin) in small.items():
             self._table.setdefault(key, content, self._pack(origin, exact), origin.ordinal or 0)
+
+
+def _place(first: Origin, here: Origin) -> str:
+    """Where the first one is; on the same line as this one (a minified array), which of its documents."""
+    if (first.source, first.line) != (here.source, here.line):
+        return str(first)
+    return f"{first} (document {(first.ordinal or 0) + 1} of that line)"
 
 
 def batch_key(order: Mapping[str, Any]) -> tuple[str, str, str] | None:

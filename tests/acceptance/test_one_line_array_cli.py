@@ -37,7 +37,10 @@ def test_the_same_cart_twice_on_one_line_with_different_content_is_a_duplicate(
     assert code == 0, err
     (found,) = _duplicates(out)
     assert found[0] == 1
-    assert f"externalcheckoutid 'x' is also at {path}:1 with different content" in found[1]
+    assert (
+        f"externalcheckoutid 'x' is also at {path}:1 (document 1 of that line) with different content"
+        in found[1]
+    )
     assert [d["line"] for d in json.loads(out)["documents"]] == [1, 1]  # how an origin shows: unchanged
 
 
@@ -65,4 +68,6 @@ def test_a_duplicate_on_a_line_holding_several_documents_of_a_pretty_array(
     assert code == 0, err
     assert [d["line"] for d in json.loads(out)["documents"]] == [2, 3, 3, 3]
     (found,) = _duplicates(out)
-    assert found[0] == 3 and f"is also at {path}:3 with different content" in found[1]
+    assert (
+        found[0] == 3 and f"is also at {path}:3 (document 2 of that line) with different content" in found[1]
+    )

@@ -63,7 +63,7 @@ def test_validate_on_every_core_finds_the_duplicate_on_one_line(
     assert found == [
         (
             str(array),
-            f"externalcheckoutid 'x' is also at {array}:1 with different content; "
+            f"externalcheckoutid 'x' is also at {array}:1 (document 1 of that line) with different content; "
             "both would be sent and the last one wins",
         )
     ]

@@ -109,7 +109,10 @@ def test_past_the_dict_a_duplicate_on_one_line_is_found(tmp_path: Path) -> None:
     line's first document, b: the same, so no warning."""
     carts = [cart("b"), cart("c"), cart("d"), cart("x", orderNumber="#A"), cart("x", orderNumber="#A2")]
     (message,) = _check(_load(_minified(tmp_path / "a.json", *carts)))
-    assert f"externalcheckoutid 'x' is also at {tmp_path / 'a.json'}:1 with different content" in message
+    assert (
+        f"externalcheckoutid 'x' is also at {tmp_path / 'a.json'}:1 (document 4 of that line) "
+        "with different content" in message
+    )
 
 
 @pytest.mark.usefixtures("few")
