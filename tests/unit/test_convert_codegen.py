@@ -213,3 +213,44 @@ def test_minor_text_reads_every_plain_amount(minor: int, exponent: int) -> None:
     text = str(minor).rjust(exponent + 1, "0")
     amount = f"{text[: len(text) - exponent]}.{text[len(text) - exponent :]}" if exponent else text
     assert money.minor_text(amount, exponent) == minor
+
+
+def _either(call: Any, *args: Any) -> Any:
+    """_outcome, and any other exception as its type and text: the generated code must fail as the
+    reference fails, not in some other way."""
+    try:
+        return _outcome(call, *args)
+    except Exception as exc:
+        return ("raised", type(exc).__name__, str(exc))
+
+
+REVIEW = """
+name = "review"
+[money]
+currency = { const = "USD" }
+[order]
+email = "mail"
+orderNumber = { path = ["a", "b"], join = JOIN }
+totalPrice = { path = "total", type = "money" }
+shippingAmount = { path = "ship[].price", type = "money", sum = true, const = "10" }
+"""
+
+
+def test_an_amount_of_thousands_of_digits_is_an_error_finding_not_a_crash() -> None:
+    """Past 4300 digits int() refuses a text (ValueError): minor_text's int(digits) and to_minor's message
+    both raised it, which stopped the whole batch ("unexpected ValueError"). Such an amount is past the
+    API's limit: a ConversionError naming the field, in both the reference and the generated code."""
+    cmap = parse_map(REVIEW.replace("JOIN", '" "'), "review")
+    fill = compile_map(cmap).fill
+    ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+    for record in ({"total": "1" * 5000}, {"ship": [{"price": "1.00"}, {"price": "9" * 4400}]}):
+        expected = _either(_reference, record, cmap.order, ctx, "", "e@x")
+        assert expected[0] == "error" and "past the API's limit" in expected[1], expected
+        assert _either(fill, record, ctx, "e@x") == expected
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "0" * 4400 + "1.25", "1" * 4400 + ".5"])
+def test_minor_text_of_thousands_of_digits_is_plain_minor_or_none(text: str) -> None:
+    """What plain_minor answers (125, or None past int32) or None, not int()'s ValueError for a text past
+    4300 digits."""
+    assert money.minor_text(text, 2) in (None, money.plain_minor(text, "USD"))
