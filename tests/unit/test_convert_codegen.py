@@ -249,6 +249,18 @@ def test_an_amount_of_thousands_of_digits_is_an_error_finding_not_a_crash() -> N
         assert _either(fill, record, ctx, "e@x") == expected
 
 
+def test_a_sum_s_const_is_one_amount_not_its_characters() -> None:
+    """`const = "10"` on a sum is 10.00 when nothing is summed. Before, the reference (and so the generated
+    code) summed the const's characters, "1" and "0": 100 minor units, a silent $1.00; "5.00" failed on
+    the amount ".", and a number const raised TypeError."""
+    for const, minor in (('"10"', 1000), ('"5.00"', 500), ("7", 700), ('"0"', 0)):
+        cmap = parse_map(REVIEW.replace("JOIN", '" "').replace('const = "10"', f"const = {const}"), "r")
+        ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+        expected = {"email": "e@x", "shippingAmount": minor}
+        assert _reference({}, cmap.order, ctx, "", "e@x") == expected
+        assert compile_map(cmap).fill({}, ctx, "e@x") == expected
+
+
 @pytest.mark.parametrize("text", ["1" * 5000, "0" * 4400 + "1.25", "1" * 4400 + ".5"])
 def test_minor_text_of_thousands_of_digits_is_plain_minor_or_none(text: str) -> None:
     """What plain_minor answers (125, or None past int32) or None, not int()'s ValueError for a text past
