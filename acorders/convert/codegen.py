@@ -8,8 +8,9 @@ with the currency's exponent looked up once per record and a finding's path buil
 every other spec calls its compiled closure. ``fields`` stays the reference, and the tests check that
 both say the same of every record, error paths included.
 
-No text a map wrote becomes code: keys and strings go in as ``repr`` literals, every other value
-through the function's namespace.
+No text a map wrote becomes code: its keys (and the paths findings show) go in as ``repr`` literals,
+which a ``str``'s repr always is; every other value (a const, a join, a spec, a closure) is a name bound
+in the function's namespace (``_Source.name``), whatever its type.
 """
 
 from __future__ import annotations
@@ -163,9 +164,11 @@ def _gathered(src: _Source, depth: int, spec: FieldSpec) -> None:
 
 
 def _joined(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:
+    """Every non-blank value typed and joined: the join is a name, not a literal (a map may write any
+    TOML value there, and the reference fails only on a record that has values to join)."""
     _gathered(src, depth, spec)
     each = "_text(x)" if spec.type == "text" else "_string(x)"
-    src.add(depth, "if j:", f"    o[{out!r}] = {spec.join!r}.join([{each} for x in j])")
+    src.add(depth, "if j:", f"    o[{out!r}] = {src.name(spec.join)}.join([{each} for x in j])")
 
 
 def _summed(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:

@@ -236,6 +236,20 @@ shippingAmount = { path = "ship[].price", type = "money", sum = true, const = "1
 """
 
 
+@pytest.mark.parametrize("join", ["1", "-2", "1.5", "true", '["x"]', "{ a = 1 }"])
+def test_a_join_that_is_not_text_fails_only_where_the_reference_fails(join: str) -> None:
+    """A map's join is whatever its TOML says. The reference fails on the first record that has values
+    to join, and converts every other; the generated code must too, not refuse the whole map. Before,
+    `join = 1` went into the source as the literal `1.join(...)`: a SyntaxError compiling the map, so
+    every run stopped with an internal error."""
+    cmap = parse_map(REVIEW.replace("JOIN", join), "review")
+    fill = compile_map(cmap).fill
+    ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+    for record in ({"total": "1.00"}, {"total": "1.00", "a": "x", "b": "y"}, {"a": ["x"]}):
+        expected = _either(_reference, record, cmap.order, ctx, "", "e@x")
+        assert _either(fill, record, ctx, "e@x") == expected, record
+
+
 def test_an_amount_of_thousands_of_digits_is_an_error_finding_not_a_crash() -> None:
     """Past 4300 digits int() refuses a text (ValueError): minor_text's int(digits) and to_minor's message
     both raised it, which stopped the whole batch ("unexpected ValueError"). Such an amount is past the
