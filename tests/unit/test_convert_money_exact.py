@@ -32,7 +32,7 @@ def checkout(n: int) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "text",
-    ["1.00000000000000000000000000001", "0.999999999999999999999999999999", "12.34000000000000000000000001"],
+    ["1.00000000000000000000000000001", "0.999999999999999999999999999999", "12.340000000000000000000000001"],
 )
 def test_an_amount_with_more_digits_than_decimal_s_precision_is_not_rounded(text: str) -> None:
     """Decimal's default context keeps 28 significant digits: scaleb rounded 1.00000000000000000000000000001
