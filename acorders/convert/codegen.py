@@ -8,8 +8,13 @@ with the currency's exponent looked up once per record and a finding's path buil
 every other spec calls its compiled closure. ``fields`` stays the reference, and the tests check that
 both say the same of every record, error paths included.
 
-No text a map wrote becomes code: keys and strings go in as ``repr`` literals, every other value
-through the function's namespace.
+No text a map wrote becomes code: its keys (and the paths findings show) go in as ``repr`` literals,
+which a ``str``'s repr always is; every other value (a const, a join, a spec, a closure) is a name bound
+in the function's namespace (``_Source.name``), whatever its type.
+
+The generated code's names: ``node`` the record or item, ``o`` its fields so far, ``at`` the path the
+current value came from (None for a const), ``v`` that value (``M``: none, or blank), ``r`` it typed,
+``j`` the values of a sum or a join, ``e`` the currency's exponent, ``w`` the ``when`` path's value.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ ListFill = Callable[[list[Any], Context, Any], "list[dict[str, Any]]"]  # (items
 
 
 def _text(value: Any) -> str:
+    """The ``text`` type (fields._typed: html.unescape of _string) without unescaping text with no "&"."""
     text = value.strip() if value.__class__ is str else _string(value)
     return html.unescape(text) if "&" in text else text
 
@@ -41,7 +47,7 @@ _BASE: dict[str, Any] = {
     "_string": _string,
     "_text": _text,
     "_money": _money,
-    "_typed": fields._typed,
+    "typed": fields._typed,
     "quantity": quantity,
     "minor": money.minor_text,
     "exponent_of": exponent_of,
@@ -74,8 +80,8 @@ class _Source:
 
 
 def _inline(spec: FieldSpec) -> bool:
-    """Can this spec be written out? Its paths reach one value each (sums may cross ``[]``), and its
-    typing needs no line total, negation or const joined."""
+    """Can this spec be written out? Its paths (and its ``when``) reach one value each (sums may cross
+    ``[]``), and its typing needs no line total, negation or const joined."""
     simple = all(getter(p) is not None for p in spec.paths)
     if spec.per is not None or spec.negate or (spec.when is not None and getter(spec.when) is None):
         return False
@@ -104,6 +110,12 @@ def _lookup(src: _Source, depth: int, path: tuple[str, ...], var: str = "v") -> 
     )
 
 
+def _minor(src: _Source, var: str) -> str:
+    """The expression for ``var``'s minor units by money.minor_text, None where fields._money must say:
+    a text amount only, and only where the decimal mark is "."."""
+    return f"minor({var}, e) if {var}.__class__ is str else None" if src.decimal == "." else "None"
+
+
 def _typed(src: _Source, depth: int, spec: FieldSpec) -> None:
     """``r`` = the typed ``v``, as fields._typed types it."""
     kind = spec.type
@@ -112,8 +124,8 @@ def _typed(src: _Source, depth: int, spec: FieldSpec) -> None:
     elif kind == "text":
         src.add(depth, "r = _text(v)")
     elif kind == "money":
-        fast = "minor(v, e) if v.__class__ is str else None" if src.decimal == "." else "None"
-        src.add(depth, f"r = {fast}", "if r is None:", f"    r = _money(node, {src.name(spec)}, v, ctx)")
+        exact = f"    r = _money(node, {src.name(spec)}, v, ctx)"  # the exact path, and its messages
+        src.add(depth, f"r = {_minor(src, 'v')}", "if r is None:", exact)
     elif kind == "date":
         zone = repr(spec.zone) if spec.zone else "ctx.source_tz or ctx.cmap.naive"
         src.add(
@@ -126,7 +138,7 @@ def _typed(src: _Source, depth: int, spec: FieldSpec) -> None:
     elif kind == "quantity":
         src.add(depth, "r = v if v.__class__ is int and v >= 0 else quantity(v)")
     else:
-        src.add(depth, f"r = _typed(node, {src.name(spec)}, v, ctx)")
+        src.add(depth, f"r = typed(node, {src.name(spec)}, v, ctx)")  # bool
 
 
 def _first(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:
@@ -163,21 +175,23 @@ def _gathered(src: _Source, depth: int, spec: FieldSpec) -> None:
 
 
 def _joined(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:
+    """Every non-blank value typed and joined: the join is a name, not a literal (a map may write any
+    TOML value there, and the reference fails only on a record that has values to join)."""
     _gathered(src, depth, spec)
     each = "_text(x)" if spec.type == "text" else "_string(x)"
-    src.add(depth, "if j:", f"    o[{out!r}] = {spec.join!r}.join([{each} for x in j])")
+    src.add(depth, "if j:", f"    o[{out!r}] = {src.name(spec.join)}.join([{each} for x in j])")
 
 
 def _summed(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:
     """A sum of amounts: each by minor_text when it can, else the whole sum by fields._money."""
     _gathered(src, depth, spec)
-    name, fast = src.name(spec), "minor(x, e) if x.__class__ is str else None"
+    name = src.name(spec)
     src.add(
         depth,
         "if j:",
         "    r = 0",
         "    for x in j:",
-        f"        m = {fast if src.decimal == '.' else 'None'}",
+        f"        m = {_minor(src, 'x')}",
         "        if m is None:",
         f"            r = _money(node, {name}, j, ctx)",
         "            break",
@@ -192,11 +206,12 @@ def _summed(src: _Source, depth: int, out: str, spec: FieldSpec) -> None:
 def _field(src: _Source, depth: int, out: str, spec: FieldSpec, where: str) -> None:
     """One field into ``o``: its ``when`` guard, then the inline code or a call of its closure."""
     src.add(depth, "at = None")
-    if spec.when is not None and _inline(spec):
+    inline = _inline(spec)
+    if spec.when is not None and inline:
         _lookup(src, depth, spec.when, "w")
         src.add(depth, "if w is not M:")
         depth += 1
-    if not _inline(spec):
+    if not inline:
         closure: Field = compile_field(spec)
         src.add(depth, f"r = {src.name(closure)}(node, ctx, {where})", f"if r is not None: o[{out!r}] = r")
     elif spec.sum:
@@ -210,6 +225,7 @@ def _field(src: _Source, depth: int, out: str, spec: FieldSpec, where: str) -> N
 def _body(
     src: _Source, depth: int, specs: Iterator[tuple[str, FieldSpec]], where: str, given: str | None
 ) -> None:
+    """Every field in map order; ``given`` (the order's email) is the parameter of that name."""
     for out, spec in specs:
         if out == given:
             src.add(depth, f"o[{out!r}] = {given}")
@@ -280,6 +296,7 @@ class CompiledMap(NamedTuple):
 
 
 def _list(spec: ListSpec | None, decimal: str) -> CompiledList | None:
+    """Line items or discounts compiled; None for a map without them."""
     if spec is None:
         return None
     shown = show(spec.path)
@@ -287,6 +304,7 @@ def _list(spec: ListSpec | None, decimal: str) -> CompiledList | None:
 
 
 def compile_map(cmap: ConvertMap) -> CompiledMap:
+    """Every spec of ``cmap``: the record-level ones as closures (compiled.py), the fields generated."""
     email = cmap.order.get("email")
     return CompiledMap(
         cmap,

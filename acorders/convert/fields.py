@@ -122,7 +122,8 @@ def _money(node: Any, spec: FieldSpec, value: Any, ctx: Context) -> int:
             decimal_mark=ctx.cmap.decimal,
         )
 
-    total = sum(minor(v) for v in value) if spec.sum else minor(value)
+    # a sum's const is one amount, not a list of them (summing "10" summed "1" and "0")
+    total = sum(minor(v) for v in value) if spec.sum and isinstance(value, list) else minor(value)
     if spec.per is None:
         return total
     found = [v for v in values(node, spec.per) if not blank(v)]

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 from typing import Any
 
 from acorders.currency import DEFAULT_EXPONENT as DEFAULT_EXPONENT  # re-exported: the table lives below
@@ -23,6 +32,10 @@ from acorders.errors import ConversionError
 INT32_MAX = 2**31 - 1
 
 ROUNDINGS = {"half-even": ROUND_HALF_EVEN, "half-up": ROUND_HALF_UP}
+# Scaling by the exponent in the default context rounds to 28 significant digits, so that
+# 1.00000000000000000000000000001 USD became exactly 100 cents. In this one nothing is rounded but what a
+# --round asks for.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
 _COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*(?:,\d*)?\Z|[+-]?\d+(?:,\d*)?\Z")
@@ -82,7 +95,7 @@ def to_minor(
     negative amounts and amounts past int32 are errors (the API keeps int32 amounts >= 0)."""
     amount = parse_amount(value, decimal_mark)
     exponent = exponent_of(currency, overrides)
-    scaled = amount.scaleb(exponent)
+    scaled = amount.scaleb(exponent, _EXACT)
     whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
     if whole != scaled:
         if rounding is None:
@@ -96,8 +109,9 @@ def to_minor(
     if minor < 0:
         raise MoneyError(f"amount {_show(value)} {currency} is negative; ActiveCampaign takes amounts >= 0")
     if minor > INT32_MAX:
+        units = minor if minor < 10**30 else f"over 10^{whole.adjusted()}"  # int() refuses 4300+ digits
         raise MoneyError(
-            f"amount {_show(value)} {currency} is {minor} minor units, past the API's limit of {INT32_MAX}"
+            f"amount {_show(value)} {currency} is {units} minor units, past the API's limit of {INT32_MAX}"
         )
     return minor
 
@@ -110,7 +124,7 @@ def plain_minor(text: str, currency: str, overrides: Mapping[str, int] | None = 
     text = text.strip()
     if not _PLAIN.match(text):
         return None
-    scaled = Decimal(text).scaleb(exponent_of(currency, overrides))
+    scaled = Decimal(text).scaleb(exponent_of(currency, overrides), _EXACT)
     whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
     if whole != scaled or not 0 <= whole <= INT32_MAX:
         return None
@@ -121,13 +135,14 @@ def minor_text(text: str, exponent: int) -> int | None:
     """``plain_minor`` for unsigned ASCII text ("49.99", "12.", ".5") with the exponent already looked up,
     in integer arithmetic: the digits are the minor units, so nothing is rounded and no Decimal is made
     (a converted cart has several amounts, and this is a quarter of plain_minor's cost). None for
-    anything else: signs, other digits, more decimals than the exponent, past int32."""
+    anything else: signs, other digits, more decimals than the exponent, more than int32's 10 digits (int()
+    refuses a text of thousands)."""
     text = text.strip()
     whole, _, frac = text.partition(".")
     if len(frac) > exponent or not text.isascii():
         return None
     digits = whole + frac.ljust(exponent, "0")
-    if not digits.isdigit() or not (whole or frac):
+    if not digits.isdigit() or not (whole or frac) or len(digits) > 10:
         return None
     minor = int(digits)
     return minor if minor <= INT32_MAX else None

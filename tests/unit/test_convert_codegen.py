@@ -213,3 +213,70 @@ def test_minor_text_reads_every_plain_amount(minor: int, exponent: int) -> None:
     text = str(minor).rjust(exponent + 1, "0")
     amount = f"{text[: len(text) - exponent]}.{text[len(text) - exponent :]}" if exponent else text
     assert money.minor_text(amount, exponent) == minor
+
+
+def _either(call: Any, *args: Any) -> Any:
+    """_outcome, and any other exception as its type and text: the generated code must fail as the
+    reference fails, not in some other way."""
+    try:
+        return _outcome(call, *args)
+    except Exception as exc:
+        return ("raised", type(exc).__name__, str(exc))
+
+
+REVIEW = """
+name = "review"
+[money]
+currency = { const = "USD" }
+[order]
+email = "mail"
+orderNumber = { path = ["a", "b"], join = JOIN }
+totalPrice = { path = "total", type = "money" }
+shippingAmount = { path = "ship[].price", type = "money", sum = true, const = "10" }
+"""
+
+
+@pytest.mark.parametrize("join", ["1", "-2", "1.5", "true", '["x"]', "{ a = 1 }"])
+def test_a_join_that_is_not_text_fails_only_where_the_reference_fails(join: str) -> None:
+    """A map's join is whatever its TOML says. The reference fails on the first record that has values
+    to join, and converts every other; the generated code must too, not refuse the whole map. Before,
+    `join = 1` went into the source as the literal `1.join(...)`: a SyntaxError compiling the map, so
+    every run stopped with an internal error."""
+    cmap = parse_map(REVIEW.replace("JOIN", join), "review")
+    fill = compile_map(cmap).fill
+    ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+    for record in ({"total": "1.00"}, {"total": "1.00", "a": "x", "b": "y"}, {"a": ["x"]}):
+        expected = _either(_reference, record, cmap.order, ctx, "", "e@x")
+        assert _either(fill, record, ctx, "e@x") == expected, record
+
+
+def test_an_amount_of_thousands_of_digits_is_an_error_finding_not_a_crash() -> None:
+    """Past 4300 digits int() refuses a text (ValueError): minor_text's int(digits) and to_minor's message
+    both raised it, which stopped the whole batch ("unexpected ValueError"). Such an amount is past the
+    API's limit: a ConversionError naming the field, in both the reference and the generated code."""
+    cmap = parse_map(REVIEW.replace("JOIN", '" "'), "review")
+    fill = compile_map(cmap).fill
+    ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+    for record in ({"total": "1" * 5000}, {"ship": [{"price": "1.00"}, {"price": "9" * 4400}]}):
+        expected = _either(_reference, record, cmap.order, ctx, "", "e@x")
+        assert expected[0] == "error" and "past the API's limit" in expected[1], expected
+        assert _either(fill, record, ctx, "e@x") == expected
+
+
+def test_a_sum_s_const_is_one_amount_not_its_characters() -> None:
+    """`const = "10"` on a sum is 10.00 when nothing is summed. Before, the reference (and so the generated
+    code) summed the const's characters, "1" and "0": 100 minor units, a silent $1.00; "5.00" failed on
+    the amount ".", and a number const raised TypeError."""
+    for const, minor in (('"10"', 1000), ('"5.00"', 500), ("7", 700), ('"0"', 0)):
+        cmap = parse_map(REVIEW.replace("JOIN", '" "').replace('const = "10"', f"const = {const}"), "r")
+        ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+        expected = {"email": "e@x", "shippingAmount": minor}
+        assert _reference({}, cmap.order, ctx, "", "e@x") == expected
+        assert compile_map(cmap).fill({}, ctx, "e@x") == expected
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "0" * 4400 + "1.25", "1" * 4400 + ".5"])
+def test_minor_text_of_thousands_of_digits_is_plain_minor_or_none(text: str) -> None:
+    """What plain_minor answers (125, or None past int32) or None, not int()'s ValueError for a text past
+    4300 digits."""
+    assert money.minor_text(text, 2) in (None, money.plain_minor(text, "USD"))
