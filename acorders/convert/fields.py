@@ -41,7 +41,7 @@ def values(node: Any, path: Sequence[str]) -> list[Any]:
             elif isinstance(item, dict):
                 if seg in item:
                     found.append(item[seg])
-            elif isinstance(item, list) and seg.isdigit() and int(seg) < len(item):
+            elif isinstance(item, list) and seg.isdigit() and seg.isascii() and int(seg) < len(item):
                 found.append(item[int(seg)])
         nodes = found
     return nodes

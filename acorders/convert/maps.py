@@ -250,12 +250,14 @@ def _spec(value: Any, csv: bool, where: str) -> FieldSpec:
     paths = tuple(_path(p, csv, where) for p in ([raw] if isinstance(raw, str) else raw) if p != "")
     if not paths and "const" not in value and value != {"path": ""}:
         raise MapError(f"{where}: needs a path or a const")
-    when = value.get("when")
+    when, join = value.get("when"), value.get("join")
+    if join is not None and not isinstance(join, str):
+        raise MapError(f'{where}: join must be the text that goes between the values, e.g. join = " - "')
     return FieldSpec(
         paths=paths,
         type=kind,
         const=value.get("const"),
-        join=value.get("join"),
+        join=join,
         sum=bool(value.get("sum", False)),
         when=_path(when, csv, where) if when is not None else None,
         zone=_naive(value.get("zone"), where),

@@ -113,6 +113,11 @@ def _items(record: Any, spec: CompiledList, ctx: Context, catalog: Catalog | Non
     items = spec.items(record)
     if len(items) == 1 and isinstance(items[0], list):
         items = items[0]
+    for index, item in enumerate(items):
+        if item.__class__ is not dict and not isinstance(item, dict):
+            raise ConversionError(
+                f"expected an object, found {type(item).__name__}", f"{spec.shown}[{index}]"
+            )
     return spec.fill(items, ctx, catalog)
 
 

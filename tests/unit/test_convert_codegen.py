@@ -5,6 +5,7 @@ And the integer money shortcut answers what the Decimal one answers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import acorders.convert.fields as fields_mod
 from acorders.convert import PLATFORMS, load_map, money, parse_map
 from acorders.convert.codegen import compile_map
 from acorders.convert.maps import EACH, ConvertMap, FieldSpec
-from acorders.errors import ConversionError
+from acorders.errors import ConversionError, MapError
 
 EVERY_SHAPE = """
 name = "every-shape"
@@ -236,13 +237,26 @@ shippingAmount = { path = "ship[].price", type = "money", sum = true, const = "1
 """
 
 
-@pytest.mark.parametrize("join", ["1", "-2", "1.5", "true", '["x"]', "{ a = 1 }"])
-def test_a_join_that_is_not_text_fails_only_where_the_reference_fails(join: str) -> None:
-    """A map's join is whatever its TOML says. The reference fails on the first record that has values
-    to join, and converts every other; the generated code must too, not refuse the whole map. Before,
-    `join = 1` went into the source as the literal `1.join(...)`: a SyntaxError compiling the map, so
-    every run stopped with an internal error."""
-    cmap = parse_map(REVIEW.replace("JOIN", join), "review")
+JOINS = ["1", "-2", "1.5", "true", '["x"]', "{ a = 1 }"]
+
+
+@pytest.mark.parametrize("join", JOINS)
+def test_a_join_that_is_not_text_is_a_map_error(join: str) -> None:
+    """A map is checked whole before any record is read: a join that is not text is one clear error
+    naming the field (exit 2), not an "unexpected AttributeError" on the first record with values."""
+    with pytest.raises(MapError, match=r"\[order\] orderNumber: join must be the text"):
+        parse_map(REVIEW.replace("JOIN", join), "review")
+
+
+@pytest.mark.parametrize("join", [1, -2, 1.5, True, ["x"], {"a": 1}])
+def test_a_join_that_is_not_text_fails_only_where_the_reference_fails(join: Any) -> None:
+    """Behind the map check, the generated code still never takes a spec's value for source text: a
+    FieldSpec made with such a join (not through parse_map) fails where the reference fails, and
+    converts every other record. Before, `join = 1` went into the source as the literal `1.join(...)`:
+    a SyntaxError compiling the map, so every run stopped with an internal error."""
+    parsed = parse_map(REVIEW.replace("JOIN", '" "'), "review")
+    order = {**parsed.order, "orderNumber": replace(parsed.order["orderNumber"], join=join)}
+    cmap = replace(parsed, order=order)
     fill = compile_map(cmap).fill
     ctx = fields_mod.Context(cmap, "USD", {}, None, None)
     for record in ({"total": "1.00"}, {"total": "1.00", "a": "x", "b": "y"}, {"a": ["x"]}):
@@ -280,3 +294,36 @@ def test_minor_text_of_thousands_of_digits_is_plain_minor_or_none(text: str) -> 
     """What plain_minor answers (125, or None past int32) or None, not int()'s ValueError for a text past
     4300 digits."""
     assert money.minor_text(text, 2) in (None, money.plain_minor(text, "USD"))
+
+
+def test_a_path_part_that_is_a_digit_but_not_ascii_is_a_key_never_a_crash() -> None:
+    """ "²" is a digit to str.isdigit but int() refuses it: following such a path into a list raised
+    ValueError (an "unexpected" error that stopped the batch). It names a key, as in a dict."""
+    cmap = parse_map(REVIEW.replace("JOIN", '" "').replace('["a", "b"]', '["a.²", "b"]'), "review")
+    ctx = fields_mod.Context(cmap, "USD", {}, None, None)
+    for record in ({"a": ["x", "y", "z"], "b": "B"}, {"a": {"²": "sq"}}):
+        expected = _either(_reference, record, cmap.order, ctx, "", "e@x")
+        assert expected[0] == "value", expected
+        assert _either(compile_map(cmap).fill, record, ctx, "e@x") == expected
+    assert _reference({"a": {"²": "sq"}}, cmap.order, ctx, "", "e@x")["orderNumber"] == "sq"
+
+
+def test_a_line_item_that_is_not_an_object_is_one_error_naming_it() -> None:
+    """Before, `line_items: [{...}, 1]` made an empty product row, which validate then reported as
+    required fields missing at orderProducts[1]: the shop's record had no such fields to fix."""
+    from datetime import datetime, timezone
+
+    from acorders.convert import ConvertOptions, convert_record
+
+    now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    record = {
+        "token": "t1",
+        "email": "a@example.com",
+        "currency": "USD",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "total_price": "1.00",
+        "line_items": [{"product_id": 1, "title": "A", "price": "1.00", "quantity": 1}, 1],
+    }
+    with pytest.raises(ConversionError) as caught:
+        convert_record(record, load_map("shopify"), ConvertOptions(now=now), now)
+    assert (caught.value.path, caught.value.message) == ("line_items[1]", "expected an object, found int")
