@@ -549,8 +549,11 @@ def test_ipv6_loopback_accepted() -> None:
 
 @pytest.mark.slow
 def test_serve_blocks_until_ctrl_c() -> None:
+    # Ctrl-C raising KeyboardInterrupt, as the CLI sets it (launch.loaded): a shell's background job (a CI
+    # script run with &) inherits SIGINT ignored, and Python then keeps ignoring it
     code = (
-        "import sys; from acorders.sandbox import serve, SandboxConfig\n"
+        "import signal, sys; from acorders.sandbox import serve, SandboxConfig\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "serve(SandboxConfig(api_key='k'), port=0, ready=lambda url: print(url, flush=True))\n"
         "print('closed', flush=True)\n"
     )
