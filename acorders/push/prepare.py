@@ -14,6 +14,7 @@ from typing import Any
 from acorders.models import Action, Document, Finding, PushResult
 from acorders.push.ledger import Ledger, content_hash
 from acorders.push.plan import decide, result_for
+from acorders.validate.batch import canonical_hash
 from acorders.validate.parallel import check_sources, named
 from acorders.validate.validator import Validator
 
@@ -103,5 +104,25 @@ def _settle_unchanged(
         if verdict[0] == "send":
             doc.data = verdict[1]
         elif doc.data is None:  # the same cart twice in the batch: send both, in order; re-read this one
-            doc.data = validator.reload(doc.origin)
+            doc.data = _as_checked(doc, fingerprint, validator)
+            if doc.data is None:
+                _, _, _, checkout, ext = verdict
+                unchanged(
+                    PushResult(doc.origin, checkout, ext, Action.FAILED, errors=[Finding(None, CHANGED)])
+                )
+                continue
         prepared.send.append(doc)
+
+
+CHANGED = "the file changed (or went) since it was checked: not sent; rerun to push what it holds now"
+
+
+def _as_checked(doc: Document, fingerprint: Any, validator: Validator) -> Any:
+    """The data of ``doc`` read again from its file, only if it is what was validated (its fingerprint's
+    content, the same hash the batch check compares); None otherwise: a file rewritten in between would
+    be sent unchecked."""
+    again = validator.reread(doc.origin)
+    if again is None or again.order is None:
+        return None
+    content = canonical_hash(again.order) if fingerprint.exact else again.text_hash
+    return again.data if content == fingerprint.content else None

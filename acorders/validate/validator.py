@@ -119,7 +119,7 @@ class Validator:
 
     def _same_content(self, a: Origin, b: Origin) -> bool:
         """Two documents with the same id whose texts differ: is their content the same all the same?"""
-        docs = [self._reread(origin) for origin in (a, b)]
+        docs = [self.reread(origin) for origin in (a, b)]
         orders = [doc.order if doc is not None else None for doc in docs]
         if orders[0] is None or orders[1] is None:
             return False
@@ -127,10 +127,10 @@ class Validator:
 
     def reload(self, origin: Origin) -> Any:
         """The data of the document at ``origin`` read again from its file, defaults applied; None if gone."""
-        doc = self._reread(origin)
+        doc = self.reread(origin)
         return doc.data if doc is not None else None
 
-    def _reread(self, origin: Origin) -> Document | None:
+    def reread(self, origin: Origin) -> Document | None:
         doc = reread(origin) if self.loader is None else reread(origin, self.loader)
         order = doc.order if doc is not None else None
         if order is not None and "connectionid" not in order and self.options.connection is not None:
