@@ -7,8 +7,11 @@ rows, no box drawing, no styling) and ``width`` (the terminal's columns, which t
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -95,3 +98,23 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and what a service manager or cron's timeout sends
+
+
+@contextmanager
+def signals_handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """``handler`` for SIGINT and SIGTERM for the block, the previous handlers after it. Only the main
+    thread may install handlers: elsewhere (a test's thread) the block runs with none."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    for signum in SIGNALS:
+        signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)

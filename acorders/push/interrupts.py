@@ -12,14 +12,13 @@ runner reports an empty, complete run. SIGTERM is handled exactly like Ctrl-C, w
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from acorders.environment import signals_handled_by
 from acorders.errors import Interrupted, Terminated, TerminateRequest
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 STOP_HINT = "no new requests after it; rerun to send the rest"
 
 
@@ -52,15 +51,8 @@ class Interrupts:
     @contextmanager
     def installed(self) -> Iterator[Interrupts]:
         """Handle SIGINT and SIGTERM here for the block (only the main thread may; elsewhere, nothing)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
-        for signum in SIGNALS:
-            signal.signal(signum, self.notify)
         try:
-            yield self
+            with signals_handled_by(self.notify):
+                yield self
         finally:
             self.shielded = False
-            for signum, handler in previous.items():
-                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)

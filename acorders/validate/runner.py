@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from typing import Any
 
+from acorders.environment import signals_handled_by
 from acorders.errors import TerminateRequest
 from acorders.models import Document, ValidateSummary
 from acorders.report.base import report_stop
 from acorders.validate.parallel import check_sources
 from acorders.validate.validator import Validator
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class _Signals:
@@ -53,17 +51,8 @@ class _Signals:
     @contextmanager
     def installed(self) -> Iterator[_Signals]:
         """Our handlers for the run (only the main thread may install them; elsewhere, none)."""
-        if threading.current_thread() is not threading.main_thread():
+        with signals_handled_by(self.notify):
             yield self
-            return
-        previous = {signum: signal.getsignal(signum) for signum in SIGNALS}
-        for signum in SIGNALS:
-            signal.signal(signum, self.notify)
-        try:
-            yield self
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _raised(signum: int) -> KeyboardInterrupt:
