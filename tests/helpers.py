@@ -164,3 +164,22 @@ def read_until(fd: int, wanted: bytes, timeout: float = 30) -> bytes:
                 break
             seen += chunk
     return seen
+
+
+def unreachable_account(tmp_path: Path, monkeypatch: Any) -> dict[str, str]:
+    """The environment of an account whose host refuses connections (a port just closed), with the
+    retries' back-off made instant: a run gives up in milliseconds, as it would after its retries."""
+    import socket
+
+    import acorders.api.retry
+
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    return {
+        "ACTIVECAMPAIGN_URL": f"http://127.0.0.1:{port}",
+        "ACTIVECAMPAIGN_API_KEY": "k" * 40,
+        "ACORDERS_STATE_DIR": str(tmp_path / "state"),
+    }

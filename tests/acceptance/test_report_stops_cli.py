@@ -11,7 +11,6 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from tests.helpers import ROOT, cart
+from tests.helpers import ROOT, cart, unreachable_account
 
 REFERENCE = str(ROOT / "samples" / "reference-cart.json")
 
@@ -37,12 +36,6 @@ def summary_line(err: str) -> dict[str, Any]:
     lines = [line for line in err.splitlines() if line.startswith('{"ok"')]
     assert len(lines) == 1, err
     return json.loads(lines[0])
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- fatal errors
@@ -96,15 +89,7 @@ def test_push_whose_ledger_cannot_be_opened_writes_one_json_document(run_cli: Ru
 def test_push_to_an_unreachable_account_is_one_json_document(
     run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import acorders.api.retry
-
-    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
-    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
-    env = {
-        "ACTIVECAMPAIGN_URL": f"http://127.0.0.1:{_closed_port()}",
-        "ACTIVECAMPAIGN_API_KEY": "k" * 40,
-        "ACORDERS_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = unreachable_account(tmp_path, monkeypatch)
     code, out, err = run_cli(["push", REFERENCE, "--rate", "1000", "-o", "json"], env=env)
     assert code == 4, err
     report = one_document(out)

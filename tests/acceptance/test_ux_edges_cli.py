@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from tests.helpers import SAMPLES, cart, write_json
+from tests.helpers import SAMPLES, cart, unreachable_account, write_json
 
 REFERENCE = str(SAMPLES / "reference-cart.json")
 
@@ -157,26 +157,10 @@ def test_dry_run_summary_has_no_rate(run_cli: RunCli, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- unreachable host
 
 
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_host_exits_4_from_check_and_push(
     run_cli: RunCli, tmp_path: Path, monkeypatch
 ) -> None:
-    import acorders.api.retry
-
-    monkeypatch.setattr(acorders.api.retry, "BACKOFF_BASE", 0.001)
-    monkeypatch.setattr(acorders.api.retry, "BACKOFF_CAP", 0.01)
-    env = {
-        "ACTIVECAMPAIGN_URL": f"http://127.0.0.1:{_closed_port()}",
-        "ACTIVECAMPAIGN_API_KEY": "k" * 40,
-        "ACORDERS_STATE_DIR": str(tmp_path / "state"),
-    }
+    env = unreachable_account(tmp_path, monkeypatch)
     codes = {}
     for args in (["check"], ["push", "--rate", "1000", REFERENCE]):
         code, out, err = run_cli(args, env=env)

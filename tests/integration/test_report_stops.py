@@ -86,6 +86,17 @@ def ndjson_summary(err: str) -> dict[str, Any]:
     return json.loads(last)  # the NDJSON summary line, on stderr
 
 
+def empty_report_stopped(output: str, out: str, err: str, key: str) -> str:
+    """A run stopped before any result: -o json is one document with no items and ok false, -o ndjson
+    nothing on stdout and its summary line on stderr. What the summary says stopped it."""
+    if output == "json":
+        report = json.loads(out)  # before: nothing at all on stdout
+        assert report[key] == [] and report["ok"] is False
+        return str(report["summary"]["stopped"])
+    assert out == ""
+    return str(ndjson_summary(err)["summary"]["stopped"])  # before: no summary line
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -155,13 +166,7 @@ def test_validate_stopped_before_any_result_still_writes_its_report(
     sources = signal_first(signum, collect_sources([str(tmp_path / "outbox")]))
     escaped, out, err = validate(tmp_path, output, io.StringIO(), sources)
     assert isinstance(escaped, RAISED[signum]), escaped
-    if output == "json":
-        report = json.loads(out)  # before: nothing at all on stdout
-        assert report["documents"] == [] and report["ok"] is False
-        stopped = report["summary"]["stopped"]
-    else:
-        assert out == ""
-        stopped = ndjson_summary(err)["summary"]["stopped"]  # before: no summary line
+    stopped = empty_report_stopped(output, out, err, "documents")
     assert REASONS[signum] in stopped
 
 
@@ -276,13 +281,7 @@ def test_push_stopped_while_validating_writes_a_complete_report(
 ) -> None:
     outcome, out, err = push(tmp_path, output, io.StringIO(), paths=["-"], stdin=SignallingStdin(signum))
     assert outcome.status == (130 if signum == signal.SIGINT else 143)
-    if output == "json":
-        report = json.loads(out)
-        assert report["results"] == [] and report["ok"] is False
-        stopped = report["summary"]["stopped"]
-    else:
-        assert out == ""
-        stopped = ndjson_summary(err)["summary"]["stopped"]
+    stopped = empty_report_stopped(output, out, err, "results")
     assert REASONS[signum] in stopped and "before anything was sent" in stopped
 
 
@@ -292,13 +291,7 @@ def test_push_whose_ledger_cannot_be_opened_still_writes_its_report(tmp_path: Pa
     not_a_dir.write_text("x", encoding="utf-8")
     escaped, out, err = push(tmp_path, output, io.StringIO(), state_dir=not_a_dir)
     assert isinstance(escaped, ConfigError), escaped  # the CLI prints it with its hint, exit 3
-    if output == "json":
-        report = json.loads(out)  # before: nothing at all on stdout
-        assert report["results"] == [] and report["ok"] is False
-        stopped = report["summary"]["stopped"]
-    else:
-        assert out == ""
-        stopped = ndjson_summary(err)["summary"]["stopped"]  # before: no summary line
+    stopped = empty_report_stopped(output, out, err, "results")
     assert "cannot open the ledger" in stopped
 
 
