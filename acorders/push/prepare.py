@@ -14,7 +14,8 @@ from typing import Any
 from acorders.models import Action, Document, Finding, PushResult
 from acorders.push.ledger import Ledger, content_hash
 from acorders.push.plan import decide, result_for
-from acorders.validate.batch import canonical_hash
+from acorders.validate import batch
+from acorders.validate.batch import Fingerprint
 from acorders.validate.parallel import check_sources, named
 from acorders.validate.validator import Validator
 
@@ -117,12 +118,13 @@ def _settle_unchanged(
 CHANGED = "the file changed (or went) since it was checked: not sent; rerun to push what it holds now"
 
 
-def _as_checked(doc: Document, fingerprint: Any, validator: Validator) -> Any:
-    """The data of ``doc`` read again from its file, only if it is what was validated (its fingerprint's
-    content, the same hash the batch check compares); None otherwise: a file rewritten in between would
-    be sent unchecked."""
+def _as_checked(doc: Document, fingerprint: Fingerprint, validator: Validator) -> Any:
+    """The data of ``doc`` read again from its file, only if it is what was validated (the same cart and
+    content, as the batch check's fingerprint says them); None otherwise: a file rewritten in between
+    would be sent unchecked."""
     again = validator.reread(doc.origin)
     if again is None or again.order is None:
         return None
-    content = canonical_hash(again.order) if fingerprint.exact else again.text_hash
-    return again.data if content == fingerprint.content else None
+    now = batch.fingerprint(again.order, "", again.text_hash)
+    same = now is not None and (now.key, now.content, now.exact) == fingerprint[:3]
+    return again.data if same else None

@@ -125,12 +125,9 @@ class Validator:
             return False
         return batch.canonical_hash(orders[0]) == batch.canonical_hash(orders[1])
 
-    def reload(self, origin: Origin) -> Any:
-        """The data of the document at ``origin`` read again from its file, defaults applied; None if gone."""
-        doc = self.reread(origin)
-        return doc.data if doc is not None else None
-
     def reread(self, origin: Origin) -> Document | None:
+        """The document at ``origin`` read again from its file, through the loader that made it, defaults
+        applied; None if gone."""
         doc = reread(origin) if self.loader is None else reread(origin, self.loader)
         order = doc.order if doc is not None else None
         if order is not None and "connectionid" not in order and self.options.connection is not None:

@@ -126,7 +126,7 @@ def test_a_converted_cart_read_again_is_the_converted_cart(tmp_path: Path, n: in
     prepared = prepare(_sources(*paths), validator, "acct", None, dry_run=True, loader=converter)
     assert len(prepared.send) == n + 1 + 4 + 3 and not prepared.invalid
     for doc in prepared.send:
-        assert validator.reload(doc.origin) == doc.data, doc.origin
+        assert validator.reread(doc.origin).data == doc.data, doc.origin
     assert prepared.send[-1].data["connectionid"] == "1"
 
 
@@ -140,7 +140,7 @@ def test_a_converted_csv_cart_read_again_is_the_converted_cart() -> None:
     prepared = prepare(sources, validator, "acct", None, dry_run=True, loader=converter)
     assert [doc.origin.record for doc in prepared.send] == ["c-1001", "c-1002"]
     for doc in prepared.send:
-        assert validator.reload(doc.origin) == doc.data, doc.origin
+        assert validator.reread(doc.origin).data == doc.data, doc.origin
 
 
 def _unchanged_carts_stay_in_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:

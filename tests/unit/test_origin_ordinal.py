@@ -94,7 +94,10 @@ def test_reload_gives_each_document_of_a_line(tmp_path: Path) -> None:
     (prepare._settle_unchanged). Before: the second version was read back as the first."""
     path = _minified(tmp_path / "a.json", cart("x", orderNumber="#A"), cart("x", orderNumber="#A2"))
     validator = Validator(ValidateOptions(connection="1"))
-    assert [validator.reload(doc.origin)["ecomOrder"]["orderNumber"] for doc in _load(path)] == ["#A", "#A2"]
+    assert [validator.reread(doc.origin).data["ecomOrder"]["orderNumber"] for doc in _load(path)] == [
+        "#A",
+        "#A2",
+    ]
 
 
 @pytest.fixture
