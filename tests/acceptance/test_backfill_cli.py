@@ -4,14 +4,13 @@ create), newest first, limited by --since / --until, resumable through the ledge
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from acorders.sandbox import Sandbox
-from tests.helpers import KEY, account_env, cart, json_results, sandbox, write_json
+from tests.helpers import cart, json_results, write_json
 
 DATES = [
     "2024-03-01T10:00:00+00:00",
@@ -20,17 +19,6 @@ DATES = [
     "2025-01-01T10:00:00+00:00",
     "2024-11-30T10:00:00+00:00",
 ]
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-def env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
-    return account_env(sb, tmp_path / "state", KEY)
 
 
 @pytest.fixture

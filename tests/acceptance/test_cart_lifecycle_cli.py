@@ -4,25 +4,12 @@ nobody recovered, and `delete --email` for a customer who asks to be forgotten."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from acorders.sandbox import Sandbox
-from tests.helpers import KEY, account_env, cart, json_results, sandbox, write_json
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-def env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
-    return account_env(sb, tmp_path / "state", KEY)
+from tests.helpers import cart, json_results, write_json
 
 
 def push(run_cli, env: dict[str, str], *paths: Path) -> list[dict[str, Any]]:

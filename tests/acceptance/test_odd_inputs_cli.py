@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,12 @@ from tests.helpers import (
     json_results,
     ledger_rows,
     records_per_checkout,
-    sandbox,
 )
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
 
 NOT_UTF8 = b"a\xe9N.json"
 TERMINAL = b"b\x1b[31mred\nx.json"
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
 
 
 def write_named(folder: Path, raw_name: bytes, order: dict) -> bytes:

@@ -3,19 +3,12 @@ cart, exits 4 and names the wait; a rerun after the wait creates every cart once
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from acorders.sandbox import Sandbox
-from tests.helpers import KEY, account_env, actions, json_results, records_per_checkout, sandbox, write_carts
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
+from tests.helpers import KEY, account_env, actions, json_results, records_per_checkout, write_carts
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +46,6 @@ ACTIONS = {
     "skipped",
 }
 REQUEST_LINE = re.compile(r"^(GET|POST|PUT|DELETE) (/\S+) (\d{3}) \d+ ms")
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
 
 
 @pytest.fixture

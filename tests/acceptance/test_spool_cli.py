@@ -13,15 +13,9 @@ import pytest
 
 import acorders.push.runner
 from acorders.sandbox import Sandbox
-from tests.helpers import KEY, account_env, cart, envelope, json_results, sandbox, write_json, write_ndjson
+from tests.helpers import KEY, account_env, cart, envelope, json_results, write_json, write_ndjson
 
 CHANGED = "changed during the push; left for the next run"
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,27 +12,14 @@ import pytest
 
 from acorders.sandbox import Sandbox
 from tests.helpers import (
-    KEY,
     account_env,
     cart,
     json_results,
     records_per_checkout,
-    sandbox,
     write_carts,
     write_json,
 )
 from tests.seeding import delete_behind, drift, duplicate, foreign, order_of
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with sandbox() as s:
-        yield s
-
-
-@pytest.fixture
-def env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
-    return account_env(sb, tmp_path / "state", KEY)
 
 
 @pytest.fixture
